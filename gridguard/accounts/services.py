@@ -1,0 +1,107 @@
+"""Writes for accounts: users, jurisdictions, device tokens, the audit log."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from gridguard.accounts.models import AuditLog, DeviceToken, Jurisdiction, Role, User
+from gridguard.core.errors import ApplicationError
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    action: str,
+    obj: Any = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    node_path: str = "",
+    detail: dict | None = None,
+    ip: str | None = None,
+) -> AuditLog:
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)[:200]
+        node_path = node_path or getattr(obj, "node_path", "") or getattr(obj, "path", "")
+    return AuditLog.objects.create(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr[:200],
+        node_path=node_path,
+        detail=detail or {},
+        ip=ip,
+    )
+
+
+def client_ip(request: Any) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR")
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User | None,
+    username: str,
+    password: str,
+    full_name: str = "",
+    phone: str = "",
+    role: Role | None = None,
+    nodes: Iterable[Any] = (),
+    is_superuser: bool = False,
+) -> User:
+    if User.objects.filter(username=username).exists():
+        raise ApplicationError("username_taken", f"用户名“{username}”已存在", field="username")
+    user = User(
+        username=username,
+        full_name=full_name,
+        phone=phone,
+        role=role,
+        is_superuser=is_superuser,
+        is_staff=is_superuser,
+    )
+    user.set_password(password)
+    user.save()
+    Jurisdiction.objects.bulk_create([Jurisdiction(user=user, node=node) for node in nodes])
+    audit_record(actor=actor, action=AuditLog.Action.CREATE, obj=user, object_repr=f"用户 {username}")
+    return user
+
+
+@transaction.atomic
+def device_token_create(*, actor: User, user: User, name: str) -> tuple[DeviceToken, str]:
+    """Create a token; the clear key is returned once and never stored."""
+    if not name.strip():
+        raise ApplicationError("name_required", "请填写设备名称", field="name")
+    key = "gg_" + secrets.token_urlsafe(32)
+    token = DeviceToken.objects.create(user=user, name=name.strip(), key_hash=DeviceToken.hash_key(key), prefix=key[:8])
+    audit_record(actor=actor, action=AuditLog.Action.TOKEN, obj=token, detail={"event": "create", "user": user.pk})
+    return token, key
+
+
+@transaction.atomic
+def device_token_revoke(*, actor: User, token: DeviceToken) -> None:
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit_record(actor=actor, action=AuditLog.Action.TOKEN, obj=token, detail={"event": "revoke"})
+
+
+def device_token_authenticate(key: str) -> User | None:
+    token = (
+        DeviceToken.objects.select_related("user", "user__role")
+        .filter(key_hash=DeviceToken.hash_key(key), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    DeviceToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user

@@ -1,0 +1,40 @@
+"""Errors as values with codes, rendered the same by the UI, the API and import reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ApplicationError(Exception):
+    """A rule was broken. ``message`` is shown to the user (Chinese first)."""
+
+    status = 400
+
+    def __init__(self, code: str, message: str, *, field: str | None = None, extra: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = str(message)
+        self.field = field
+        self.extra = extra or {}
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.field:
+            data["field"] = self.field
+        if self.extra:
+            data.update(self.extra)
+        return data
+
+
+class PermissionDenied(ApplicationError):
+    status = 403
+
+    def __init__(self, message: str = "无权访问：不在您的管辖范围内 (outside your jurisdiction)", **kw: Any):
+        super().__init__("forbidden", message, **kw)
+
+
+class NotFound(ApplicationError):
+    status = 404
+
+    def __init__(self, message: str = "记录不存在或不在您的管辖范围内 (not found)", **kw: Any):
+        super().__init__("not_found", message, **kw)

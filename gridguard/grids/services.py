@@ -1,0 +1,311 @@
+"""Writes for the grid tree: create, rename, move, merge, split, staff assignment.
+
+Records under a node carry the node's path (``node_path``) so that a subtree is one range
+scan. When paths change (move, merge, split) the records are re-pathed set-based, and every
+household gets a dated regrid event so its history survives.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from gridguard.accounts.models import AuditLog, User
+from gridguard.accounts.scope import Scope, scope_for
+from gridguard.accounts.services import audit_record
+from gridguard.core.errors import ApplicationError, PermissionDenied
+from gridguard.core.paths import PATH_END
+from gridguard.grids.models import Duty, GridNode, Level, NodeEvent, StaffAssignment
+
+PATHED_TABLES = ("people_household", "people_person", "people_organization")
+
+
+def _require_tree_rights(scope: Scope, *nodes: GridNode) -> None:
+    if not scope.can_manage_tree:
+        raise PermissionDenied("您的角色不能调整网格")
+    for node in nodes:
+        scope.check(node.path)
+
+
+def _clean_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError("name_required", "请填写名称", field="name")
+    if len(name) > 80:
+        raise ApplicationError("name_too_long", "名称不能超过 80 个字", field="name")
+    return name
+
+
+def _check_sibling_name(parent: GridNode | None, name: str, exclude_pk: int | None = None) -> None:
+    siblings = parent.get_children() if parent else GridNode.get_root_nodes()
+    if siblings.filter(name=name, is_active=True).exclude(pk=exclude_pk).exists():
+        raise ApplicationError("name_taken", f"同级下已有名为“{name}”的节点", field="name")
+
+
+def _check_level(parent: GridNode | None, level: Level) -> None:
+    if parent is not None and level.rank <= parent.level.rank:
+        raise ApplicationError(
+            "level_order", f"“{level.name}”不能建在“{parent.level.name}”之下（层级须逐级向下）", field="level"
+        )
+
+
+@transaction.atomic
+def node_create(
+    *, actor: User | None, parent: GridNode | None, name: str, level: Level, code: str = "", check_scope: bool = True
+) -> GridNode:
+    name = _clean_name(name)
+    if check_scope:
+        scope = scope_for(actor)
+        if parent is None:
+            if not scope.everything or not scope.can_manage_tree:
+                raise PermissionDenied("只有系统管理员可以建立顶级节点")
+        else:
+            _require_tree_rights(scope, parent)
+    _check_level(parent, level)
+    _check_sibling_name(parent, name)
+    if parent is None:
+        node = GridNode.add_root(name=name, level=level, code=code)
+    else:
+        parent.refresh_from_db()
+        node = parent.add_child(name=name, level=level, code=code)
+    NodeEvent.objects.create(node=node, kind=NodeEvent.Kind.CREATE, actor=actor, detail={"name": name})
+    return node
+
+
+@transaction.atomic
+def node_rename(*, actor: User, node: GridNode, name: str) -> GridNode:
+    _require_tree_rights(scope_for(actor), node)
+    name = _clean_name(name)
+    _check_sibling_name(node.get_parent(), name, exclude_pk=node.pk)
+    old = node.name
+    node.name = name
+    node.save(update_fields=["name", "updated_at"])
+    NodeEvent.objects.create(node=node, kind=NodeEvent.Kind.RENAME, actor=actor, detail={"from": old, "to": name})
+    audit_record(actor=actor, action=AuditLog.Action.TREE, obj=node, detail={"rename": [old, name]})
+    _refresh_addresses(node.path)
+    return node
+
+
+def _refresh_addresses(prefix: str) -> None:
+    """Rebuild the denormalised address text of households under ``prefix`` (after rename/move)."""
+    from gridguard.people.selectors import address_prefix_map
+
+    from gridguard.people.models import Household
+
+    prefixes = address_prefix_map(prefix)
+    batch = []
+    for household in Household.objects.filter(node_path__gte=prefix, node_path__lt=prefix + PATH_END).only(
+        "id", "node_path", "room"
+    ):
+        household.address = (prefixes.get(household.node_path, "") + " " + household.room).strip()
+        batch.append(household)
+        if len(batch) >= 2000:
+            Household.objects.bulk_update(batch, ["address"])
+            batch = []
+    if batch:
+        Household.objects.bulk_update(batch, ["address"])
+
+
+def _repath_records(old_prefix: str, new_prefix: str) -> None:
+    """Rewrite node_path of every record under old_prefix to lie under new_prefix."""
+    with connection.cursor() as cur:
+        for table in PATHED_TABLES:
+            cur.execute(
+                f"UPDATE {table} SET node_path = %s || substr(node_path, %s) "  # noqa: S608 - fixed table names
+                "WHERE node_path >= %s AND node_path < %s",
+                [new_prefix, len(old_prefix) + 1, old_prefix, old_prefix + PATH_END],
+            )
+
+
+def _household_regrid_events(*, where_sql: str, params: list[Any], changes: dict, actor: User | None) -> None:
+    """One dated regrid event per household matched by ``where_sql``, written set-based."""
+    payload = json.dumps(changes, ensure_ascii=False)
+    cast = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+    now = timezone.now()
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO people_householdevent (household_id, kind, date, changes, at, actor_id) "  # noqa: S608
+            f"SELECT id, 'regrid', %s, {cast}, %s, %s FROM people_household WHERE {where_sql}",
+            [timezone.localdate(now), payload, now, actor.pk if actor else None, *params],
+        )
+
+
+def _node_label(node: GridNode) -> str:
+    return " / ".join(n.name for n in [*node.get_ancestors(), node])
+
+
+@transaction.atomic
+def node_move(*, actor: User, node: GridNode, new_parent: GridNode) -> GridNode:
+    """Move a subtree under another parent. Records keep their node; paths follow."""
+    scope = scope_for(actor)
+    _require_tree_rights(scope, node, new_parent)
+    if new_parent.pk == node.pk or new_parent.path.startswith(node.path):
+        raise ApplicationError("move_into_self", "不能把节点移动到它自己或它的下级之下", field="parent")
+    _check_level(new_parent, node.level)
+    _check_sibling_name(new_parent, node.name)
+    old_label = _node_label(node)
+    old_path = node.path
+    node.move(new_parent, "last-child")
+    node.refresh_from_db()
+    _repath_records(old_path, node.path)
+    _household_regrid_events(
+        where_sql="node_path >= %s AND node_path < %s",
+        params=[node.path, node.path + PATH_END],
+        changes={"from": old_label, "to": _node_label(node), "reason": "move"},
+        actor=actor,
+    )
+    NodeEvent.objects.create(
+        node=node, kind=NodeEvent.Kind.MOVE, actor=actor, detail={"from": old_label, "to": _node_label(node)}
+    )
+    audit_record(actor=actor, action=AuditLog.Action.TREE, obj=node, detail={"move": [old_label, _node_label(node)]})
+    _refresh_addresses(node.path)
+    return node
+
+
+@transaction.atomic
+def node_merge(*, actor: User, source: GridNode, target: GridNode) -> GridNode:
+    """Merge ``source`` into ``target``: its children and records go to target; source is archived."""
+    scope = scope_for(actor)
+    _require_tree_rights(scope, source, target)
+    if source.pk == target.pk or target.path.startswith(source.path) or source.path.startswith(target.path):
+        raise ApplicationError("merge_related", "只能合并互不包含的两个节点", field="target")
+    if source.level_id != target.level_id:
+        raise ApplicationError("merge_levels", "只能合并同一层级的节点", field="target")
+    source_label, target_label = _node_label(source), _node_label(target)
+    changes = {"from": source_label, "to": target_label, "reason": "merge"}
+    for child in list(source.get_children()):
+        child.refresh_from_db()
+        target.refresh_from_db()
+        if target.get_children().filter(name=child.name, is_active=True).exists():
+            child.name = f"{child.name}（{source.name}）"
+            child.save(update_fields=["name"])
+        old = child.path
+        child.move(target, "last-child")
+        child.refresh_from_db()
+        _repath_records(old, child.path)
+        _household_regrid_events(
+            where_sql="node_path >= %s AND node_path < %s",
+            params=[child.path, child.path + PATH_END],
+            changes=changes,
+            actor=actor,
+        )
+    source.refresh_from_db()
+    target.refresh_from_db()
+    _household_regrid_events(where_sql="node_id = %s", params=[source.pk], changes=changes, actor=actor)
+    with connection.cursor() as cur:
+        for table in PATHED_TABLES:
+            cur.execute(
+                f"UPDATE {table} SET node_id = %s, node_path = %s WHERE node_id = %s",  # noqa: S608
+                [target.pk, target.path, source.pk],
+            )
+    StaffAssignment.objects.filter(node=source).update(node=target)
+    source.is_active = False
+    source.save(update_fields=["is_active", "updated_at"])
+    NodeEvent.objects.create(node=target, kind=NodeEvent.Kind.MERGE, actor=actor, detail=changes)
+    NodeEvent.objects.create(node=source, kind=NodeEvent.Kind.ARCHIVE, actor=actor, detail=changes)
+    audit_record(actor=actor, action=AuditLog.Action.TREE, obj=target, detail={"merge": changes})
+    _refresh_addresses(target.path)
+    return target
+
+
+@transaction.atomic
+def node_split(
+    *,
+    actor: User,
+    node: GridNode,
+    new_name: str,
+    child_ids: list[int] | None = None,
+    household_ids: list[int] | None = None,
+) -> GridNode:
+    """Split ``node``: a new sibling of the same level takes the chosen children and households."""
+    from gridguard.people.models import Household, Person
+
+    scope = scope_for(actor)
+    _require_tree_rights(scope, node)
+    child_ids = child_ids or []
+    household_ids = household_ids or []
+    if not child_ids and not household_ids:
+        raise ApplicationError("split_empty", "请选择要拆分出去的下级节点或住户", field="children")
+    parent = node.get_parent()
+    new_node = node_create(
+        actor=actor, parent=parent, name=new_name, level=node.level, check_scope=parent is not None
+    )
+    changes = {"from": _node_label(node), "to": _node_label(new_node), "reason": "split"}
+    children = list(node.get_children().filter(pk__in=child_ids))
+    if len(children) != len(set(child_ids)):
+        raise ApplicationError("split_children", "所选下级节点不属于该节点", field="children")
+    for child in children:
+        child.refresh_from_db()
+        new_node.refresh_from_db()
+        old = child.path
+        child.move(new_node, "last-child")
+        child.refresh_from_db()
+        _repath_records(old, child.path)
+        _household_regrid_events(
+            where_sql="node_path >= %s AND node_path < %s",
+            params=[child.path, child.path + PATH_END],
+            changes=changes,
+            actor=actor,
+        )
+    if household_ids:
+        households = Household.objects.filter(pk__in=household_ids, node=node)
+        found = list(households.values_list("pk", flat=True))
+        if len(found) != len(set(household_ids)):
+            raise ApplicationError("split_households", "所选住户不直接属于该节点", field="households")
+        placeholders = ",".join(["%s"] * len(found))
+        _household_regrid_events(
+            where_sql=f"id IN ({placeholders})", params=found, changes=changes, actor=actor
+        )
+        new_node.refresh_from_db()
+        Household.objects.filter(pk__in=found).update(node=new_node, node_path=new_node.path)
+        Person.objects.filter(household_id__in=found).update(node=new_node, node_path=new_node.path)
+    NodeEvent.objects.create(node=node, kind=NodeEvent.Kind.SPLIT, actor=actor, detail=changes)
+    audit_record(actor=actor, action=AuditLog.Action.TREE, obj=node, detail={"split": changes})
+    new_node.refresh_from_db()
+    _refresh_addresses(new_node.path)
+    return new_node
+
+
+@transaction.atomic
+def staff_assign(
+    *,
+    actor: User,
+    node: GridNode,
+    duty: str,
+    name: str,
+    phone: str = "",
+    user: User | None = None,
+    since: dt.date | None = None,
+) -> StaffAssignment:
+    from gridguard.core.normalize import clean_phone, validate_phone
+
+    scope = scope_for(actor)
+    if not scope.can_manage_staff:
+        raise PermissionDenied("您的角色不能分配网格人员")
+    scope.check(node.path)
+    if duty not in Duty.values:
+        raise ApplicationError("duty_unknown", f"未知职责“{duty}”", field="duty")
+    name = (name or (user.full_name if user else "")).strip()
+    if not name:
+        raise ApplicationError("name_required", "请填写姓名", field="name")
+    phone = validate_phone(clean_phone(phone or (user.phone if user else "")))
+    assignment = StaffAssignment.objects.create(
+        node=node, duty=duty, name=name, phone=phone, user=user, since=since or timezone.localdate(), created_by=actor
+    )
+    audit_record(actor=actor, action=AuditLog.Action.CREATE, obj=assignment, node_path=node.path)
+    return assignment
+
+
+@transaction.atomic
+def staff_remove(*, actor: User, assignment: StaffAssignment) -> None:
+    scope = scope_for(actor)
+    if not scope.can_manage_staff:
+        raise PermissionDenied("您的角色不能分配网格人员")
+    scope.check(assignment.node.path)
+    assignment.until = timezone.localdate()
+    assignment.save(update_fields=["until"])
+    audit_record(actor=actor, action=AuditLog.Action.DELETE, obj=assignment, node_path=assignment.node.path)

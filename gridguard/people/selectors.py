@@ -1,0 +1,239 @@
+"""Reads for the ledgers: scoped, keyset-paginated, joined once."""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from gridguard.accounts.scope import Scope
+from gridguard.core.errors import ApplicationError, NotFound
+from gridguard.core.normalize import clean_id_number, clean_phone, clean_text
+from gridguard.core.paths import PATH_END, prefix_q, subtree_q
+from gridguard.grids.models import GridNode
+from gridguard.people.models import Household, Organization, Person, PersonStatus
+
+
+def address_for_node(node: GridNode) -> str:
+    """The node's names below the root ("城关社区 第一网格 幸福小区 3栋 2单元")."""
+    names = [a.name for a in node.get_ancestors()][1:] + ([node.name] if node.depth > 1 else [])
+    return " ".join(names)
+
+
+def address_prefix_map(prefix: str) -> dict[str, str]:
+    """Address label of every node under ``prefix`` (and the prefix's own), in one query."""
+    labels: dict[str, str] = {}
+    root_len = GridNode.steplen
+    ancestors = [prefix[:i] for i in range(root_len, len(prefix), root_len)]
+    nodes = GridNode.objects.filter(Q(path__in=ancestors) | subtree_q(prefix, "path")).order_by("path")
+    for path, name in nodes.values_list("path", "name"):
+        parent = path[:-root_len]
+        if not parent:
+            labels[path] = ""
+            continue
+        labels[path] = (labels.get(parent, "") + " " + name).strip()
+    return labels
+
+
+# --- keyset cursors -------------------------------------------------------------------------
+
+def encode_cursor(path: str, pk: int) -> str:
+    return base64.urlsafe_b64encode(f"{path}|{pk}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        path, pk = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
+        return path, int(pk)
+    except (ValueError, UnicodeDecodeError):
+        raise ApplicationError("cursor_invalid", "分页参数无效", field="cursor") from None
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    next_cursor: str | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _keyset(qs: QuerySet, cursor: str | None, limit: int) -> Page:
+    if cursor:
+        path, pk = decode_cursor(cursor)
+        qs = qs.filter(Q(node_path__gt=path) | Q(node_path=path, id__gt=pk))
+    items = list(qs.order_by("node_path", "id")[: limit + 1])
+    next_cursor = None
+    if len(items) > limit:
+        items = items[:limit]
+        last = items[-1]
+        next_cursor = encode_cursor(last.node_path, last.pk)
+    return Page(items=items, next_cursor=next_cursor)
+
+
+# --- persons ------------------------------------------------------------------------------
+
+_DIGITS = re.compile(r"^\d+$")
+_ID_LIKE = re.compile(r"^\d{15}$|^\d{17}[\dX]$")
+_LATIN = re.compile(r"^[a-z]+$")
+
+
+def person_base(scope: Scope) -> QuerySet[Person]:
+    return scope.filter(Person.objects.select_related("household", "node"))
+
+
+def person_get(*, scope: Scope, pk: int) -> Person:
+    person = Person.objects.select_related("household", "node", "created_by", "updated_by").filter(pk=pk).first()
+    if person is None:
+        raise NotFound()
+    scope.check(person.node_path)
+    return person
+
+
+def person_search_q(text: str) -> Q:
+    """What a search box means: identity number, phone, pinyin initials, name prefix or address."""
+    text = clean_text(text)
+    ident = clean_id_number(text)
+    if _ID_LIKE.match(ident):
+        from gridguard.core.identity import upgrade_legacy
+
+        number = upgrade_legacy(ident) if len(ident) == 15 else ident
+        return Q(id_number=number)
+    phone = clean_phone(text)
+    if _DIGITS.match(phone) and 7 <= len(phone) <= 12:
+        return Q(phone=phone)
+    lowered = text.lower().replace(" ", "")
+    if _LATIN.match(lowered):
+        return prefix_q("name_initials", lowered)
+    if len(ident) >= 6 and (_DIGITS.match(ident[:-1]) or ident.isalnum()) and ident.isascii():
+        return Q(id_number=ident)
+    return prefix_q("name", text.replace(" ", ""))
+
+
+def person_page(
+    *,
+    scope: Scope,
+    node: GridNode | None = None,
+    search: str = "",
+    tag_bit: int | None = None,
+    residency: str = "",
+    status: str = PersonStatus.ACTIVE,
+    party: bool | None = None,
+    no_household: bool = False,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page:
+    qs = person_base(scope)
+    if node is not None:
+        scope.check(node.path)
+        qs = qs.filter(subtree_q(node.path))
+    if status:
+        qs = qs.filter(status=status)
+    if search.strip():
+        qs = qs.filter(person_search_q(search))
+    if tag_bit is not None:
+        mask = 1 << tag_bit
+        qs = qs.alias(_t=models_bitand("tags", mask)).filter(_t=mask)
+    if residency:
+        qs = qs.filter(residency=residency)
+    if party is not None:
+        qs = qs.filter(is_party_member=party)
+    if no_household:
+        qs = qs.filter(household__isnull=True)
+    return _keyset(qs, cursor, limit)
+
+
+def models_bitand(field_name: str, mask: int):  # type: ignore[no-untyped-def]
+    from django.db.models import F
+
+    return F(field_name).bitand(mask)
+
+
+def person_search(*, scope: Scope, text: str, limit: int = 20) -> list[Person]:
+    if not text.strip():
+        return []
+    qs = person_base(scope).filter(person_search_q(text))
+    return list(qs.order_by("name", "id")[:limit])
+
+
+def person_events(person: Person) -> list[Any]:
+    return list(person.events.select_related("actor", "household_from", "household_to").order_by("-date", "-id"))
+
+
+# --- households ---------------------------------------------------------------------------
+
+def household_get(*, scope: Scope, pk: int) -> Household:
+    household = Household.objects.select_related("node", "head").filter(pk=pk).first()
+    if household is None:
+        raise NotFound()
+    scope.check(household.node_path)
+    return household
+
+
+def household_members(household: Household) -> list[Person]:
+    return list(household.members.filter(status=PersonStatus.ACTIVE).order_by("-relation", "birth_date", "id"))
+
+
+def household_page(
+    *,
+    scope: Scope,
+    node: GridNode | None = None,
+    search: str = "",
+    rental: bool | None = None,
+    node_ids: list[int] | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page:
+    qs = scope.filter(Household.objects.select_related("head", "node")).filter(is_active=True)
+    if node is not None:
+        scope.check(node.path)
+        qs = qs.filter(subtree_q(node.path))
+    if node_ids is not None:
+        qs = qs.filter(node_id__in=node_ids)
+    if search.strip():
+        text = clean_text(search)
+        qs = qs.filter(Q(address__contains=text) | Q(head__name=text) | Q(landlord_name=text))
+    if rental is not None:
+        qs = qs.filter(is_rental=rental)
+    return _keyset(qs, cursor, limit)
+
+
+# --- organizations --------------------------------------------------------------------------
+
+def organization_get(*, scope: Scope, pk: int) -> Organization:
+    org = Organization.objects.select_related("node").filter(pk=pk).first()
+    if org is None:
+        raise NotFound()
+    scope.check(org.node_path)
+    return org
+
+
+def organization_page(
+    *,
+    scope: Scope,
+    node: GridNode | None = None,
+    search: str = "",
+    kind: str = "",
+    key_place: bool | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page:
+    qs = scope.filter(Organization.objects.select_related("node")).filter(is_active=True)
+    if node is not None:
+        scope.check(node.path)
+        qs = qs.filter(subtree_q(node.path))
+    if search.strip():
+        text = clean_text(search)
+        lowered = text.lower()
+        qs = qs.filter(prefix_q("name_initials", lowered) if _LATIN.match(lowered) else Q(name__contains=text))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if key_place is not None:
+        qs = qs.filter(is_key_place=key_place)
+    return _keyset(qs, cursor, limit)
+
+
+def path_end(path: str) -> str:
+    return path + PATH_END

@@ -1,0 +1,347 @@
+"""Writes for the ledgers. Every change is attributed and dated; history is kept in events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from gridguard.accounts.models import AuditLog, User
+from gridguard.accounts.scope import Scope, scope_for
+from gridguard.accounts.services import audit_record
+from gridguard.core.errors import ApplicationError, PermissionDenied
+from gridguard.core.normalize import clean_phone, clean_text, validate_phone
+from gridguard.core.pinyin import initials
+from gridguard.grids.models import GridNode
+from gridguard.people.models import (
+    Household,
+    HouseholdEvent,
+    Organization,
+    Person,
+    PersonEvent,
+    PersonStatus,
+    Relation,
+)
+from gridguard.people.rules import clean_person, parse_bool, parse_org_kind, parse_room
+from gridguard.people.selectors import address_for_node
+
+PERSON_FIELDS = (
+    "name", "name_initials", "id_type", "id_number", "sex", "birth_date", "phone", "relation",
+    "residency", "tags", "is_party_member", "employer", "note",
+)
+
+
+def _editor_scope(actor: User | None) -> Scope:
+    scope = scope_for(actor)
+    if not scope.can_edit_ledger:
+        raise PermissionDenied("您的角色不能维护台账")
+    return scope
+
+
+def _check_duplicate_id(id_number: str, exclude_pk: int | None = None) -> None:
+    if not id_number:
+        return
+    qs = Person.objects.filter(id_number=id_number, status=PersonStatus.ACTIVE)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    if qs.exists():
+        raise ApplicationError("id_duplicate", f"证件号码 {id_number[:4]}… 已在台账中登记（不能重复登记）", field="id_number")
+
+
+@transaction.atomic
+def household_create(
+    *,
+    actor: User | None,
+    node: GridNode,
+    room: str = "",
+    is_rental: bool = False,
+    landlord_name: str = "",
+    landlord_phone: str = "",
+    date: dt.date | None = None,
+) -> Household:
+    scope = _editor_scope(actor)
+    scope.check(node.path)
+    room = parse_room(room)
+    if room and Household.objects.filter(node=node, room=room, is_active=True).exists():
+        raise ApplicationError("household_exists", f"“{address_for_node(node)} {room}”已有住户", field="room")
+    now = timezone.now()
+    household = Household.objects.create(
+        node=node,
+        node_path=node.path,
+        room=room,
+        address=(address_for_node(node) + " " + room).strip(),
+        is_rental=is_rental,
+        landlord_name=clean_text(landlord_name)[:40],
+        landlord_phone=validate_phone(clean_phone(landlord_phone)),
+        created_at=now,
+        created_by=actor,
+        updated_at=now,
+        updated_by=actor,
+    )
+    HouseholdEvent.objects.create(
+        household=household, kind=HouseholdEvent.Kind.REGISTER, date=date or timezone.localdate(), actor=actor
+    )
+    return household
+
+
+@transaction.atomic
+def household_update(*, actor: User, household: Household, data: dict[str, Any]) -> Household:
+    scope = _editor_scope(actor)
+    scope.check(household.node_path)
+    changes: dict[str, list[Any]] = {}
+    new = {
+        "room": parse_room(data.get("room", household.room)),
+        "is_rental": parse_bool(data.get("is_rental", household.is_rental), "is_rental", "出租房"),
+        "landlord_name": clean_text(data.get("landlord_name", household.landlord_name))[:40],
+        "landlord_phone": validate_phone(clean_phone(data.get("landlord_phone", household.landlord_phone))),
+    }
+    for field, value in new.items():
+        if getattr(household, field) != value:
+            changes[field] = [getattr(household, field), value]
+            setattr(household, field, value)
+    if not changes:
+        return household
+    household.address = (address_for_node(household.node) + " " + household.room).strip()
+    household.updated_at = timezone.now()
+    household.updated_by = actor
+    household.save()
+    HouseholdEvent.objects.create(
+        household=household, kind=HouseholdEvent.Kind.EDIT, date=timezone.localdate(), changes=changes, actor=actor
+    )
+    return household
+
+
+@transaction.atomic
+def household_move(*, actor: User, household: Household, node: GridNode, date: dt.date | None = None) -> Household:
+    """Regrid one household (e.g. a building re-assigned). Members follow; history is kept."""
+    scope = _editor_scope(actor)
+    scope.check(household.node_path)
+    scope.check(node.path)
+    old = household.address
+    household.node = node
+    household.node_path = node.path
+    household.address = (address_for_node(node) + " " + household.room).strip()
+    household.updated_at = timezone.now()
+    household.updated_by = actor
+    household.save()
+    Person.objects.filter(household=household).update(node=node, node_path=node.path)
+    HouseholdEvent.objects.create(
+        household=household,
+        kind=HouseholdEvent.Kind.REGRID,
+        date=date or timezone.localdate(),
+        changes={"from": old, "to": household.address, "reason": "household"},
+        actor=actor,
+    )
+    return household
+
+
+@transaction.atomic
+def person_register(
+    *,
+    actor: User | None,
+    data: dict[str, Any],
+    household: Household | None = None,
+    node: GridNode | None = None,
+    date: dt.date | None = None,
+    birth: bool = False,
+) -> Person:
+    """Register a person (moved in, found on a visit) or a birth, in a household or at a node."""
+    scope = _editor_scope(actor)
+    if household is None and node is None:
+        raise ApplicationError("place_required", "请选择所在户或所属网格", field="household")
+    if household is not None:
+        node = household.node
+    assert node is not None
+    scope.check(node.path)
+    clean = clean_person(data)
+    if birth and clean.birth_date is None:
+        raise ApplicationError("birth_required", "登记出生须填写出生日期", field="birth_date")
+    _check_duplicate_id(clean.id_number)
+    now = timezone.now()
+    person = Person(
+        household=household,
+        node=node,
+        node_path=node.path,
+        created_at=now,
+        created_by=actor,
+        updated_at=now,
+        updated_by=actor,
+        **{f: getattr(clean, f) for f in PERSON_FIELDS},
+    )
+    person.save()
+    if household is not None and clean.relation == Relation.HEAD and household.head_id is None:
+        household.head = person
+        household.save(update_fields=["head"])
+    kind = PersonEvent.Kind.BIRTH if birth else PersonEvent.Kind.REGISTER
+    PersonEvent.objects.create(
+        person=person,
+        kind=kind,
+        date=(clean.birth_date if birth else None) or date or timezone.localdate(),
+        household_to=household,
+        actor=actor,
+    )
+    return person
+
+
+@transaction.atomic
+def person_update(*, actor: User, person: Person, data: dict[str, Any]) -> Person:
+    scope = _editor_scope(actor)
+    scope.check(person.node_path)
+    merged = {f: getattr(person, f) for f in PERSON_FIELDS}
+    merged["tags"] = person.tags
+    merged.update(data)
+    clean = clean_person(merged)
+    if clean.id_number != person.id_number:
+        _check_duplicate_id(clean.id_number, exclude_pk=person.pk)
+    changes: dict[str, list[Any]] = {}
+    for field in PERSON_FIELDS:
+        old, new = getattr(person, field), getattr(clean, field)
+        if old != new:
+            changes[field] = [str(old) if old is not None else None, str(new) if new is not None else None]
+            setattr(person, field, new)
+    if not changes:
+        return person
+    person.updated_at = timezone.now()
+    person.updated_by = actor
+    person.save()
+    PersonEvent.objects.create(
+        person=person, kind=PersonEvent.Kind.EDIT, date=timezone.localdate(), changes=changes, actor=actor
+    )
+    return person
+
+
+@transaction.atomic
+def person_move(
+    *,
+    actor: User,
+    person: Person,
+    household: Household | None,
+    date: dt.date,
+    relation: str | None = None,
+    note: str = "",
+) -> Person:
+    """Move a person into another household, or out of the jurisdiction (household=None)."""
+    scope = _editor_scope(actor)
+    scope.check(person.node_path)
+    if person.status != PersonStatus.ACTIVE:
+        raise ApplicationError("person_inactive", "该人员已迁出或死亡，不能再变动", field="person")
+    if date > timezone.localdate():
+        raise ApplicationError("date_future", "变动日期不能晚于今天", field="date")
+    old = person.household
+    if household is not None:
+        scope.check(household.node_path)
+        if old is not None and old.pk == household.pk:
+            raise ApplicationError("same_household", "该人员已在此户中", field="household")
+        kind = PersonEvent.Kind.TRANSFER if old is not None else PersonEvent.Kind.MOVE_IN
+        person.household = household
+        person.node = household.node
+        person.node_path = household.node_path
+        if relation:
+            person.relation = relation
+    else:
+        kind = PersonEvent.Kind.MOVE_OUT
+        person.household = None
+        person.status = PersonStatus.MOVED_OUT
+    if old is not None and old.head_id == person.pk:
+        old.head = None
+        old.save(update_fields=["head"])
+    person.updated_at = timezone.now()
+    person.updated_by = actor
+    person.save()
+    PersonEvent.objects.create(
+        person=person, kind=kind, date=date, household_from=old, household_to=household, note=note[:200], actor=actor
+    )
+    return person
+
+
+@transaction.atomic
+def person_death(*, actor: User, person: Person, date: dt.date, note: str = "") -> Person:
+    scope = _editor_scope(actor)
+    scope.check(person.node_path)
+    if person.status != PersonStatus.ACTIVE:
+        raise ApplicationError("person_inactive", "该人员已迁出或死亡", field="person")
+    if date > timezone.localdate():
+        raise ApplicationError("date_future", "死亡日期不能晚于今天", field="date")
+    person.status = PersonStatus.DECEASED
+    person.updated_at = timezone.now()
+    person.updated_by = actor
+    person.save()
+    PersonEvent.objects.create(
+        person=person, kind=PersonEvent.Kind.DEATH, date=date, household_from=person.household, note=note, actor=actor
+    )
+    return person
+
+
+def person_reveal(*, actor: User, person: Person, ip: str | None = None) -> dict[str, str]:
+    """Full identity number and phone, for roles that may see them; every reveal is audited."""
+    scope = scope_for(actor)
+    scope.check(person.node_path)
+    if not scope.can_reveal:
+        raise PermissionDenied("您的角色不能查看完整证件号码和电话")
+    audit_record(actor=actor, action=AuditLog.Action.REVEAL, obj=person, ip=ip, detail={"fields": ["id_number", "phone"]})
+    return {"id_number": person.id_number, "phone": person.phone}
+
+
+def _clean_org(data: dict[str, Any]) -> dict[str, Any]:
+    name = clean_text(data.get("name"))
+    if not name:
+        raise ApplicationError("name_required", "单位名称不能为空", field="name")
+    employees_raw = clean_text(data.get("employees"))
+    employees = None
+    if employees_raw:
+        try:
+            employees = int(float(employees_raw))
+        except ValueError:
+            raise ApplicationError("employees_invalid", f"从业人数“{employees_raw}”不是数字", field="employees") from None
+        if employees < 0:
+            raise ApplicationError("employees_invalid", "从业人数不能为负数", field="employees")
+    credit = clean_text(data.get("credit_code")).upper().replace(" ", "")
+    if credit and len(credit) != 18:
+        raise ApplicationError("credit_code_invalid", f"统一社会信用代码“{credit}”应为 18 位", field="credit_code")
+    return {
+        "name": name[:120],
+        "name_initials": initials(name)[:120],
+        "kind": parse_org_kind(data.get("kind")),
+        "credit_code": credit,
+        "address": clean_text(data.get("address"))[:200],
+        "contact_name": clean_text(data.get("contact_name"))[:40],
+        "contact_phone": validate_phone(clean_phone(data.get("contact_phone"))),
+        "employees": employees,
+        "is_key_place": parse_bool(data.get("is_key_place", False), "is_key_place", "重点场所"),
+    }
+
+
+@transaction.atomic
+def organization_create(*, actor: User | None, node: GridNode, data: dict[str, Any]) -> Organization:
+    scope = _editor_scope(actor)
+    scope.check(node.path)
+    now = timezone.now()
+    org = Organization.objects.create(
+        node=node, node_path=node.path, created_at=now, created_by=actor, updated_at=now, updated_by=actor,
+        **_clean_org(data),
+    )
+    audit_record(actor=actor, action=AuditLog.Action.CREATE, obj=org)
+    return org
+
+
+@transaction.atomic
+def organization_update(*, actor: User, organization: Organization, data: dict[str, Any]) -> Organization:
+    scope = _editor_scope(actor)
+    scope.check(organization.node_path)
+    merged = {
+        f: getattr(organization, f)
+        for f in ("name", "kind", "credit_code", "address", "contact_name", "contact_phone", "employees", "is_key_place")
+    }
+    merged.update(data)
+    clean = _clean_org(merged)
+    changes = {k: [str(getattr(organization, k)), str(v)] for k, v in clean.items() if getattr(organization, k) != v}
+    for k, v in clean.items():
+        setattr(organization, k, v)
+    organization.updated_at = timezone.now()
+    organization.updated_by = actor
+    organization.save()
+    if changes:
+        audit_record(actor=actor, action=AuditLog.Action.CHANGE, obj=organization, detail=changes)
+    return organization
