@@ -30,12 +30,12 @@ def visible_roots(*, scope: Scope) -> list[GridNode]:
 
 def node_children(*, scope: Scope, node: GridNode) -> list[GridNode]:
     scope.check(node.path)
-    return list(node.get_children().select_related("level").filter(is_active=True).order_by("path"))
+    return list(GridNode.objects.get_children(node).select_related("level").filter(is_active=True).order_by("path"))
 
 
 def node_ancestors_visible(*, scope: Scope, node: GridNode) -> list[GridNode]:
     """Breadcrumb: ancestors the user may open."""
-    return [a for a in node.get_ancestors() if scope.covers(a.path)]
+    return [a for a in GridNode.objects.get_ancestors(node) if scope.covers(a.path)]
 
 
 def subtree_nodes(*, scope: Scope, node: GridNode) -> QuerySet[GridNode]:
@@ -103,7 +103,7 @@ def _grid_paths(node: GridNode) -> list[str]:
 def ungridded_node_ids(node: GridNode) -> list[int]:
     """Nodes of the subtree that lie under no grid-level node (their households are under no grid)."""
     grid_paths = _grid_paths(node)
-    ancestors_grid = [a.path for a in node.get_ancestors().filter(level__is_grid=True)] if node.depth > 1 else []
+    ancestors_grid = [a.path for a in GridNode.objects.get_ancestors(node).filter(level__is_grid=True)] if node.depth > 1 else []
     if ancestors_grid or node.level.is_grid:
         return []
     ids = []
@@ -131,7 +131,7 @@ def coverage(*, scope: Scope, node: GridNode) -> Coverage:
         ).select_related("level")
         # The lowest non-grid units (村/社区) must each hold a grid.
         for unit in candidates:
-            below = unit.get_children().filter(is_active=True, level__rank__lt=grid_rank).exists()
+            below = GridNode.objects.get_children(unit).filter(is_active=True, level__rank__lt=grid_rank).exists()
             if not below and not any(g.startswith(unit.path) for g in grid_paths):
                 units_without_grid.append(unit)
     return Coverage(

@@ -41,7 +41,7 @@ def _clean_name(name: str) -> str:
 
 
 def _check_sibling_name(parent: GridNode | None, name: str, exclude_pk: int | None = None) -> None:
-    siblings = parent.get_children() if parent else GridNode.get_root_nodes()
+    siblings = GridNode.objects.get_children(parent) if parent else GridNode.objects.get_root_nodes()
     if siblings.filter(name=name, is_active=True).exclude(pk=exclude_pk).exists():
         raise ApplicationError("name_taken", f"同级下已有名为“{name}”的节点", field="name")
 
@@ -68,10 +68,10 @@ def node_create(
     _check_level(parent, level)
     _check_sibling_name(parent, name)
     if parent is None:
-        node = GridNode.add_root(name=name, level=level, code=code)
+        node = GridNode.objects.add_root(dict(name=name, level=level, code=code))
     else:
         parent.refresh_from_db()
-        node = parent.add_child(name=name, level=level, code=code)
+        node = GridNode.objects.add_child(parent, dict(name=name, level=level, code=code))
     NodeEvent.objects.create(node=node, kind=NodeEvent.Kind.CREATE, actor=actor, detail={"name": name})
     return node
 
@@ -80,7 +80,7 @@ def node_create(
 def node_rename(*, actor: User, node: GridNode, name: str) -> GridNode:
     _require_tree_rights(scope_for(actor), node)
     name = _clean_name(name)
-    _check_sibling_name(node.get_parent(), name, exclude_pk=node.pk)
+    _check_sibling_name(GridNode.objects.get_parent(node), name, exclude_pk=node.pk)
     old = node.name
     node.name = name
     node.save(update_fields=["name", "updated_at"])
@@ -135,7 +135,7 @@ def _household_regrid_events(*, where_sql: str, params: list[Any], changes: dict
 
 
 def _node_label(node: GridNode) -> str:
-    return " / ".join(n.name for n in [*node.get_ancestors(), node])
+    return " / ".join(n.name for n in [*GridNode.objects.get_ancestors(node), node])
 
 
 @transaction.atomic
@@ -149,7 +149,7 @@ def node_move(*, actor: User, node: GridNode, new_parent: GridNode) -> GridNode:
     _check_sibling_name(new_parent, node.name)
     old_label = _node_label(node)
     old_path = node.path
-    node.move(new_parent, "last-child")
+    GridNode.objects.move(node, new_parent, "last-child")
     node.refresh_from_db()
     _repath_records(old_path, node.path)
     _household_regrid_events(
@@ -177,14 +177,14 @@ def node_merge(*, actor: User, source: GridNode, target: GridNode) -> GridNode:
         raise ApplicationError("merge_levels", "只能合并同一层级的节点", field="target")
     source_label, target_label = _node_label(source), _node_label(target)
     changes = {"from": source_label, "to": target_label, "reason": "merge"}
-    for child in list(source.get_children()):
+    for child in list(GridNode.objects.get_children(source)):
         child.refresh_from_db()
         target.refresh_from_db()
-        if target.get_children().filter(name=child.name, is_active=True).exists():
+        if GridNode.objects.get_children(target).filter(name=child.name, is_active=True).exists():
             child.name = f"{child.name}（{source.name}）"
             child.save(update_fields=["name"])
         old = child.path
-        child.move(target, "last-child")
+        GridNode.objects.move(child, target, "last-child")
         child.refresh_from_db()
         _repath_records(old, child.path)
         _household_regrid_events(
@@ -230,19 +230,19 @@ def node_split(
     household_ids = household_ids or []
     if not child_ids and not household_ids:
         raise ApplicationError("split_empty", "请选择要拆分出去的下级节点或住户", field="children")
-    parent = node.get_parent()
+    parent = GridNode.objects.get_parent(node)
     new_node = node_create(
         actor=actor, parent=parent, name=new_name, level=node.level, check_scope=parent is not None
     )
     changes = {"from": _node_label(node), "to": _node_label(new_node), "reason": "split"}
-    children = list(node.get_children().filter(pk__in=child_ids))
+    children = list(GridNode.objects.get_children(node).filter(pk__in=child_ids))
     if len(children) != len(set(child_ids)):
         raise ApplicationError("split_children", "所选下级节点不属于该节点", field="children")
     for child in children:
         child.refresh_from_db()
         new_node.refresh_from_db()
         old = child.path
-        child.move(new_node, "last-child")
+        GridNode.objects.move(child, new_node, "last-child")
         child.refresh_from_db()
         _repath_records(old, child.path)
         _household_regrid_events(

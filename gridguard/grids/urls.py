@@ -1,4 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from gridguard.grids import views
 
 app_name = "grids"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.tree, name="tree"),
+    path("<int:pk>/", views.node_detail, name="node"),
+    path("<int:pk>/new/", views.child_create, name="child_create"),
+    path("<int:pk>/rename/", views.rename, name="rename"),
+    path("<int:pk>/move/", views.move, name="move"),
+    path("<int:pk>/merge/", views.merge, name="merge"),
+    path("<int:pk>/split/", views.split, name="split"),
+    path("<int:pk>/staff/", views.staff_add, name="staff_add"),
+    path("<int:pk>/staff/<int:assignment_id>/remove/", views.staff_remove, name="staff_remove"),
+    path("<int:pk>/board/", views.board, name="board"),
+    path("<int:pk>/coverage/", views.coverage, name="coverage"),
+]

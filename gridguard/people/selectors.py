@@ -19,7 +19,7 @@ from gridguard.people.models import Household, Organization, Person, PersonStatu
 
 def address_for_node(node: GridNode) -> str:
     """The node's names below the root ("城关社区 第一网格 幸福小区 3栋 2单元")."""
-    names = [a.name for a in node.get_ancestors()][1:] + ([node.name] if node.depth > 1 else [])
+    names = [a.name for a in GridNode.objects.get_ancestors(node)][1:] + ([node.name] if node.depth > 1 else [])
     return " ".join(names)
 
 

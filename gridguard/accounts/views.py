@@ -1,0 +1,62 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from gridguard.accounts import selectors, services
+from gridguard.accounts.models import AuditLog, DeviceToken
+from gridguard.accounts.scope import scope_for
+from gridguard.core.errors import ApplicationError
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+@login_required
+def audit(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    before = request.GET.get("before")
+    action = request.GET.get("action", "")
+    entries = selectors.audit_log_list(
+        scope=scope, action=action, before_id=int(before) if before and before.isdigit() else None
+    )
+    return render(
+        request,
+        "accounts/audit.html",
+        {
+            "entries": entries,
+            "actions": AuditLog.Action.choices,
+            "action": action,
+            "next_before": entries[-1].pk if len(entries) == 50 else None,
+        },
+    )
+
+
+@login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    new_key = None
+    if request.method == "POST":
+        try:
+            _, new_key = services.device_token_create(
+                actor=request.user, user=request.user, name=request.POST.get("name", "")  # type: ignore[arg-type]
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+    return render(
+        request,
+        "accounts/tokens.html",
+        {"tokens": DeviceToken.objects.filter(user=request.user).order_by("-id"), "new_key": new_key},
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(DeviceToken, pk=pk, user=request.user)
+    services.device_token_revoke(actor=request.user, token=token)  # type: ignore[arg-type]
+    messages.success(request, "令牌已停用")
+    return redirect("accounts:tokens")

@@ -1,0 +1,21 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from gridguard.core.errors import ApplicationError
+
+
+class ApplicationErrorMiddleware:
+    """Render a rule broken deep in a service as a page with its message (and status)."""
+
+    def __init__(self, get_response):  # type: ignore[no-untyped-def]
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, ApplicationError):
+            return None
+        if request.headers.get("HX-Request"):
+            return HttpResponse(exception.message, status=exception.status)
+        return render(request, "core/error.html", {"error": exception}, status=exception.status)

@@ -1,0 +1,73 @@
+"""End to end in headless Chromium (Debian's package, driven by Playwright; no browser download)."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import idno
+from gridguard.people import services
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "var" / "screenshots"
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop in this thread
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_grid_worker_on_a_phone_sees_own_grid_only(live_server, phone, town, bob, street_official):
+    east = services.household_create(actor=street_official, node=town.a1_b1, room="101")
+    west = services.household_create(actor=street_official, node=town.b1_b1, room="909")
+    services.person_register(actor=street_official, household=east, data={"name": "张三", "id_number": idno(1980, 1), "phone": "13812345678", "relation": "户主"})
+    services.person_register(actor=street_official, household=west, data={"name": "王五", "id_number": idno(1980, 3), "relation": "户主"})
+
+    phone.goto(f"{live_server.url}/accounts/login/")
+    phone.fill("#id_username", "bob")
+    phone.fill("#id_password", "bob-pass-123")
+    phone.click("button[type=submit]")
+    phone.wait_for_url(f"{live_server.url}/")
+    assert "东城第一网格" in phone.inner_text("main")
+
+    phone.goto(f"{live_server.url}/people/households/")
+    cards = phone.locator(".household-card")
+    assert cards.count() == 1
+    assert "1号楼 101" in cards.first.inner_text()
+    assert "909" not in phone.inner_text("main")
+
+    phone.goto(f"{live_server.url}/people/persons/")
+    person_cards = phone.locator(".person-card")
+    assert person_cards.count() == 1
+    text = person_cards.first.inner_text()
+    assert "张三" in text and "138****5678" in text
+    assert "王五" not in phone.inner_text("main")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    phone.screenshot(path=str(SCREENSHOTS / "grid-worker-phone-persons.png"), full_page=True)
+
+    # Guessing the other grid's household URL shows nothing of it.
+    response = phone.goto(f"{live_server.url}/people/households/{west.pk}/")
+    assert response is not None and response.status == 404
+    assert "王五" not in phone.content()

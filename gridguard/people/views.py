@@ -1,0 +1,307 @@
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from gridguard.accounts.scope import scope_for
+from gridguard.accounts.services import client_ip
+from gridguard.core.errors import ApplicationError, NotFound
+from gridguard.core.forms import add_service_error
+from gridguard.grids import selectors as grid_selectors
+from gridguard.grids.models import GridNode
+from gridguard.people import selectors, services
+from gridguard.people.forms import DeathForm, HouseholdForm, MoveForm, OrganizationForm, PersonForm
+from gridguard.people.models import OrganizationKind, PersonStatus, Residency, Tag
+
+
+def _or_404(fn, **kwargs):  # type: ignore[no-untyped-def]
+    try:
+        return fn(**kwargs)
+    except NotFound:
+        raise Http404("记录不存在或不在您的管辖范围内") from None
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _bool(value: str | None) -> bool | None:
+    return {"1": True, "0": False}.get(value or "")
+
+
+def _node_param(request: HttpRequest) -> GridNode | None:
+    node_id = _int(request.GET.get("node"))
+    if node_id is None:
+        return None
+    return _or_404(grid_selectors.node_get, scope=scope_for(request.user), node_id=node_id)
+
+
+def person_filters(request: HttpRequest) -> dict[str, Any]:
+    """The list filters as selector arguments (shared by the list page and its export)."""
+    g = request.GET
+    status = g.get("status", PersonStatus.ACTIVE)
+    return {
+        "node": _node_param(request),
+        "search": g.get("q", ""),
+        "tag_bit": _int(g.get("tag")),
+        "residency": g.get("residency", "") if g.get("residency") in Residency.values else "",
+        "status": status if status in PersonStatus.values else PersonStatus.ACTIVE,
+        "party": _bool(g.get("party")),
+        "no_household": g.get("no_household") == "1",
+    }
+
+
+@login_required
+def persons(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    filters = person_filters(request)
+    try:
+        page = selectors.person_page(scope=scope, cursor=request.GET.get("cursor") or None, **filters)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("people:persons")
+    context = {
+        "page": page,
+        "filters": filters,
+        "node": filters["node"],
+        "tags": list(Tag.objects.all()),
+        "residencies": Residency.choices,
+        "statuses": PersonStatus.choices,
+    }
+    if request.headers.get("HX-Request") and request.GET.get("cursor"):
+        return render(request, "people/_person_rows.html", context)
+    return render(request, "people/persons.html", context)
+
+
+@login_required
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = scope_for(request.user)
+    person = _or_404(selectors.person_get, scope=scope, pk=pk)
+    return render(
+        request,
+        "people/person.html",
+        {"person": person, "events": selectors.person_events(person), "tags": list(Tag.objects.all())},
+    )
+
+
+@login_required
+@require_POST
+def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = scope_for(request.user)
+    person = _or_404(selectors.person_get, scope=scope, pk=pk)
+    try:
+        values = services.person_reveal(actor=request.user, person=person, ip=client_ip(request))  # type: ignore[arg-type]
+    except ApplicationError as exc:
+        return HttpResponse(exc.message, status=exc.status)
+    return render(request, "people/_revealed.html", values)
+
+
+def _person_form_page(request: HttpRequest, form: PersonForm, title: str, run, back: str) -> HttpResponse:  # type: ignore[no-untyped-def]
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = run(form.service_data())
+        except ApplicationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "已保存")
+            return redirect("people:person", person.pk)
+    return render(request, "people/form.html", {"form": form, "title": title, "back": back})
+
+
+@login_required
+def person_create(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    household_id = _int(request.GET.get("household"))
+    household = _or_404(selectors.household_get, scope=scope, pk=household_id) if household_id else None
+    node = None if household else _node_param(request)
+    if household is None and node is None:
+        messages.error(request, "请从住户或网格页面登记人员")
+        return redirect("people:households")
+    birth = request.GET.get("birth") == "1"
+    form = PersonForm(request.POST or None, initial={"relation": "other" if household and household.head_id else "head"})
+    title = ("登记出生" if birth else "登记人员") + "：" + (household.address if household else node.name)  # type: ignore[union-attr]
+    return _person_form_page(
+        request, form, title,
+        lambda data: services.person_register(actor=request.user, data=data, household=household, node=node, birth=birth),
+        request.META.get("HTTP_REFERER", ""),
+    )
+
+
+@login_required
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = scope_for(request.user)
+    person = _or_404(selectors.person_get, scope=scope, pk=pk)
+    initial = {
+        "name": person.name, "id_type": person.id_type, "id_number": person.id_number, "sex": person.sex,
+        "birth_date": person.birth_date.isoformat() if person.birth_date else "", "phone": person.phone,
+        "relation": person.relation, "residency": person.residency,
+        "tags": [t.bit for t in Tag.objects.all() if person.tags & (1 << t.bit)],
+        "is_party_member": person.is_party_member, "employer": person.employer, "note": person.note,
+    }
+    form = PersonForm(request.POST or None, initial=initial)
+    return _person_form_page(
+        request, form, f"修改：{person.name}",
+        lambda data: services.person_update(actor=request.user, person=person, data=data),  # type: ignore[arg-type]
+        f"/people/persons/{person.pk}/",
+    )
+
+
+@login_required
+def person_move(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = scope_for(request.user)
+    person = _or_404(selectors.person_get, scope=scope, pk=pk)
+    form = MoveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            household = selectors.household_get(scope=scope, pk=d["household"]) if d["household"] else None
+            services.person_move(
+                actor=request.user, person=person, household=household, date=d["date"],  # type: ignore[arg-type]
+                relation=d["relation"] or None, note=d["note"],
+            )
+        except ApplicationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "已记录变动")
+            return redirect("people:person", person.pk)
+    return render(request, "people/form.html", {"form": form, "title": f"迁入/迁出：{person.name}", "back": ""})
+
+
+@login_required
+def person_death(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = scope_for(request.user)
+    person = _or_404(selectors.person_get, scope=scope, pk=pk)
+    form = DeathForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_death(actor=request.user, person=person, **form.cleaned_data)  # type: ignore[arg-type]
+        except ApplicationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "已记录死亡")
+            return redirect("people:person", person.pk)
+    return render(request, "people/form.html", {"form": form, "title": f"登记死亡：{person.name}", "back": ""})
+
+
+@login_required
+def households(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    node = _node_param(request)
+    node_ids = None
+    if request.GET.get("ungridded") == "1" and node is not None:
+        node_ids = grid_selectors.ungridded_node_ids(node)
+    try:
+        page = selectors.household_page(
+            scope=scope, node=node, search=request.GET.get("q", ""), rental=_bool(request.GET.get("rental")),
+            node_ids=node_ids, cursor=request.GET.get("cursor") or None,
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("people:households")
+    return render(request, "people/households.html", {"page": page, "node": node})
+
+
+@login_required
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = scope_for(request.user)
+    household = _or_404(selectors.household_get, scope=scope, pk=pk)
+    return render(
+        request,
+        "people/household.html",
+        {
+            "household": household,
+            "members": selectors.household_members(household),
+            "events": household.events.select_related("actor")[:30],
+            "tags": list(Tag.objects.all()),
+        },
+    )
+
+
+@login_required
+def household_create(request: HttpRequest) -> HttpResponse:
+    node = _node_param(request)
+    if node is None:
+        messages.error(request, "请先在网格页面选择楼栋或网格")
+        return redirect("grids:tree")
+    form = HouseholdForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            household = services.household_create(actor=request.user, node=node, **form.cleaned_data)  # type: ignore[arg-type]
+        except ApplicationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "已登记住户")
+            return redirect("people:household", household.pk)
+    return render(request, "people/form.html", {"form": form, "title": f"登记住户：{node.name}", "back": ""})
+
+
+@login_required
+def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = scope_for(request.user)
+    household = _or_404(selectors.household_get, scope=scope, pk=pk)
+    form = HouseholdForm(
+        request.POST or None,
+        initial={f: getattr(household, f) for f in ("room", "is_rental", "landlord_name", "landlord_phone")},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.household_update(actor=request.user, household=household, data=form.cleaned_data)  # type: ignore[arg-type]
+        except ApplicationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "已保存")
+            return redirect("people:household", household.pk)
+    return render(request, "people/form.html", {"form": form, "title": f"修改住户：{household.address}", "back": ""})
+
+
+@login_required
+def organizations(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    node = _node_param(request)
+    try:
+        page = selectors.organization_page(
+            scope=scope, node=node, search=request.GET.get("q", ""), kind=request.GET.get("kind", ""),
+            key_place=_bool(request.GET.get("key_place")), cursor=request.GET.get("cursor") or None,
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("people:organizations")
+    return render(
+        request, "people/organizations.html", {"page": page, "node": node, "kinds": OrganizationKind.choices}
+    )
+
+
+@login_required
+def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    org = _or_404(selectors.organization_get, scope=scope_for(request.user), pk=pk)
+    return render(request, "people/organization.html", {"org": org})
+
+
+@login_required
+def organization_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    scope = scope_for(request.user)
+    org = _or_404(selectors.organization_get, scope=scope, pk=pk) if pk else None
+    node = org.node if org else _node_param(request)
+    if node is None:
+        messages.error(request, "请先选择所属网格")
+        return redirect("grids:tree")
+    initial = {}
+    if org:
+        initial = {f: getattr(org, f) for f in OrganizationForm.base_fields}
+    form = OrganizationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if org:
+                org = services.organization_update(actor=request.user, organization=org, data=form.cleaned_data)  # type: ignore[arg-type]
+            else:
+                org = services.organization_create(actor=request.user, node=node, data=form.cleaned_data)
+        except ApplicationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "已保存")
+            return redirect("people:organization", org.pk)
+    title = f"修改：{org.name}" if org else f"登记单位/场所：{node.name}"
+    return render(request, "people/form.html", {"form": form, "title": title, "back": ""})
