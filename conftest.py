@@ -39,8 +39,12 @@ def levels():
 @pytest.fixture
 def admin_user(db):
     return user_create(
-        actor=None, username="admin", password="admin-pass-123", full_name="管理员",
-        role=Role.objects.get(code="admin"), is_superuser=True,
+        actor=None,
+        username="admin",
+        password="admin-pass-123",
+        full_name="管理员",
+        role=Role.objects.get(code="admin"),
+        is_superuser=True,
     )
 
 
@@ -60,8 +64,12 @@ def town(db, levels, admin_user):
 
 def _user(username: str, role: str, *nodes, full_name: str = ""):
     return user_create(
-        actor=None, username=username, password=f"{username}-pass-123", full_name=full_name or username,
-        role=Role.objects.get(code=role), nodes=list(nodes),
+        actor=None,
+        username=username,
+        password=f"{username}-pass-123",
+        full_name=full_name or username,
+        role=Role.objects.get(code=role),
+        nodes=list(nodes),
     )
 
 

@@ -93,9 +93,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=268435456;"
         ),
     }
-    DATABASES["default"]["TEST"] = {"NAME": envstr("GRIDGUARD_TEST_SQLITE", "")} if envstr(
-        "GRIDGUARD_TEST_SQLITE", ""
-    ) else {}
+    DATABASES["default"]["TEST"] = (
+        {"NAME": envstr("GRIDGUARD_TEST_SQLITE", "")} if envstr("GRIDGUARD_TEST_SQLITE", "") else {}
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -157,7 +157,12 @@ X_FRAME_OPTIONS = "DENY"
 HUEY_IMMEDIATE = envbool("HUEY_IMMEDIATE", False)
 _redis_url = envstr("HUEY_REDIS_URL", "")
 if _redis_url:
-    HUEY = {"huey_class": "huey.RedisHuey", "name": "gridguard", "url": _redis_url, "immediate": HUEY_IMMEDIATE}
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": "gridguard",
+        "url": _redis_url,
+        "immediate": HUEY_IMMEDIATE,
+    }
 else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",

@@ -22,12 +22,26 @@ class UserAdmin(BaseUserAdmin):
 @admin.register(Role)
 class RoleAdmin(admin.ModelAdmin):
     list_display = [
-        "name", "code", "sees_everything", "can_reveal", "can_export", "can_import", "can_edit_ledger",
-        "can_manage_tree", "can_manage_staff", "can_read_audit",
+        "name",
+        "code",
+        "sees_everything",
+        "can_reveal",
+        "can_export",
+        "can_import",
+        "can_edit_ledger",
+        "can_manage_tree",
+        "can_manage_staff",
+        "can_read_audit",
     ]
     list_editable = [
-        "sees_everything", "can_reveal", "can_export", "can_import", "can_edit_ledger", "can_manage_tree",
-        "can_manage_staff", "can_read_audit",
+        "sees_everything",
+        "can_reveal",
+        "can_export",
+        "can_import",
+        "can_edit_ledger",
+        "can_manage_tree",
+        "can_manage_staff",
+        "can_read_audit",
     ]
 
 

@@ -60,6 +60,9 @@ class Jurisdiction(models.Model):
         verbose_name = "管辖范围"
         verbose_name_plural = "管辖范围"
 
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.node}"
+
 
 class DeviceToken(models.Model):
     """A per-device API token (scanner, lab system). Only the hash is stored."""
@@ -76,12 +79,12 @@ class DeviceToken(models.Model):
         verbose_name = "设备令牌"
         verbose_name_plural = "设备令牌"
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
 
 
 class AuditLog(models.Model):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
 from gridguard.core.errors import NotFound
 from gridguard.core.paths import PATH_END, any_subtree_q
+
+if TYPE_CHECKING:
+    from gridguard.accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -23,7 +27,6 @@ class Scope:
     can_manage_staff: bool = False
     can_read_audit: bool = False
     role_code: str = ""
-    extra: dict = field(default_factory=dict)
 
     def q(self, field: str = "node_path") -> models.Q:
         if self.everything:
@@ -84,3 +87,13 @@ def scope_for(user) -> Scope:  # type: ignore[no-untyped-def]
     )
     user._gg_scope = scope
     return scope
+
+
+def current_user(request: Any) -> User:
+    """The logged-in user of a request that passed login_required or API auth."""
+    from gridguard.accounts.models import User
+
+    user = request.user
+    if not isinstance(user, User):
+        raise NotFound()
+    return user

@@ -9,7 +9,9 @@ from gridguard.accounts.scope import Scope
 from gridguard.core.errors import PermissionDenied
 
 
-def audit_log_list(*, scope: Scope, action: str = "", before_id: int | None = None, limit: int = 50) -> list[AuditLog]:
+def audit_log_list(
+    *, scope: Scope, action: str = "", before_id: int | None = None, limit: int = 50
+) -> list[AuditLog]:
     if not scope.can_read_audit:
         raise PermissionDenied("您的角色不能查阅审计日志")
     qs: QuerySet[AuditLog] = scope.filter(AuditLog.objects.select_related("actor"))

@@ -83,8 +83,12 @@ def device_token_create(*, actor: User, user: User, name: str) -> tuple[DeviceTo
     if not name.strip():
         raise ApplicationError("name_required", "请填写设备名称", field="name")
     key = "gg_" + secrets.token_urlsafe(32)
-    token = DeviceToken.objects.create(user=user, name=name.strip(), key_hash=DeviceToken.hash_key(key), prefix=key[:8])
-    audit_record(actor=actor, action=AuditLog.Action.TOKEN, obj=token, detail={"event": "create", "user": user.pk})
+    token = DeviceToken.objects.create(
+        user=user, name=name.strip(), key_hash=DeviceToken.hash_key(key), prefix=key[:8]
+    )
+    audit_record(
+        actor=actor, action=AuditLog.Action.TOKEN, obj=token, detail={"event": "create", "user": user.pk}
+    )
     return token, key
 
 

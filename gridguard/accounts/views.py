@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from gridguard.accounts import selectors, services
 from gridguard.accounts.models import AuditLog, DeviceToken
-from gridguard.accounts.scope import scope_for
+from gridguard.accounts.scope import current_user, scope_for
 from gridguard.core.errors import ApplicationError
 
 
@@ -42,21 +42,26 @@ def tokens(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             _, new_key = services.device_token_create(
-                actor=request.user, user=request.user, name=request.POST.get("name", "")  # type: ignore[arg-type]
+                actor=current_user(request),
+                user=current_user(request),
+                name=request.POST.get("name", ""),
             )
         except ApplicationError as exc:
             messages.error(request, exc.message)
     return render(
         request,
         "accounts/tokens.html",
-        {"tokens": DeviceToken.objects.filter(user=request.user).order_by("-id"), "new_key": new_key},
+        {
+            "tokens": DeviceToken.objects.filter(user=current_user(request)).order_by("-id"),
+            "new_key": new_key,
+        },
     )
 
 
 @login_required
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    token = get_object_or_404(DeviceToken, pk=pk, user=request.user)
-    services.device_token_revoke(actor=request.user, token=token)  # type: ignore[arg-type]
+    token = get_object_or_404(DeviceToken, pk=pk, user=current_user(request))
+    services.device_token_revoke(actor=current_user(request), token=token)
     messages.success(request, "令牌已停用")
     return redirect("accounts:tokens")

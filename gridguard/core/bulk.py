@@ -28,7 +28,7 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
 
 
 def column_names(model: type[models.Model], fields: Sequence[str]) -> list[str]:
-    return [model._meta.get_field(name).column for name in fields]
+    return [model._meta.get_field(name).column for name in fields]  # type: ignore[union-attr,misc]
 
 
 def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:

@@ -10,7 +10,9 @@ class ApplicationError(Exception):
 
     status = 400
 
-    def __init__(self, code: str, message: str, *, field: str | None = None, extra: dict[str, Any] | None = None):
+    def __init__(
+        self, code: str, message: str, *, field: str | None = None, extra: dict[str, Any] | None = None
+    ):
         super().__init__(message)
         self.code = code
         self.message = str(message)

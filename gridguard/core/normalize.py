@@ -70,4 +70,6 @@ def validate_phone(phone: str) -> str:
         return phone
     if _MOBILE.fullmatch(phone) or _LANDLINE.fullmatch(phone) or (phone.isdigit() and 7 <= len(phone) <= 8):
         return phone
-    raise ApplicationError("phone_invalid", f"电话号码“{phone}”格式不正确（应为 11 位手机号或带区号的固定电话）", field="phone")
+    raise ApplicationError(
+        "phone_invalid", f"电话号码“{phone}”格式不正确（应为 11 位手机号或带区号的固定电话）", field="phone"
+    )

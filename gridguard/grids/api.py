@@ -1,7 +1,7 @@
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from gridguard.accounts.scope import scope_for
+from gridguard.accounts.scope import current_user, scope_for
 from gridguard.grids import selectors, services
 from gridguard.grids.models import Duty, GridNode, Level
 
@@ -20,8 +20,13 @@ class NodeOut(Schema):
     @staticmethod
     def from_node(node: GridNode) -> "NodeOut":
         return NodeOut(
-            id=node.pk, name=node.name, level=node.level.code, level_name=node.level.name, depth=node.depth,
-            path=node.path, code=node.code,
+            id=node.pk,
+            name=node.name,
+            level=node.level.code,
+            level_name=node.level.name,
+            depth=node.depth,
+            path=node.path,
+            code=node.code,
         )
 
 
@@ -85,7 +90,10 @@ class CoverageOut(Schema):
 
 
 def _staff(items) -> list[StaffOut]:  # type: ignore[no-untyped-def]
-    return [StaffOut(id=s.pk, duty=s.duty, duty_name=s.get_duty_display(), name=s.name, phone=s.phone) for s in items]
+    return [
+        StaffOut(id=s.pk, duty=s.duty, duty_name=s.get_duty_display(), name=s.name, phone=s.phone)
+        for s in items
+    ]
 
 
 def _detail(request: HttpRequest, node: GridNode) -> NodeDetailOut:
@@ -120,32 +128,43 @@ def node_child_create(request: HttpRequest, node_id: int, payload: NodeIn):  # t
     level = Level.objects.filter(code=payload.level).first()
     if level is None:
         raise ApplicationError("level_unknown", f"未知层级“{payload.level}”", field="level")
-    node = services.node_create(actor=request.user, parent=parent, name=payload.name, level=level, code=payload.code)  # type: ignore[arg-type]
+    node = services.node_create(
+        actor=current_user(request), parent=parent, name=payload.name, level=level, code=payload.code
+    )
     return 201, NodeOut.from_node(node)
 
 
 @router.post("/nodes/{node_id}/rename", response=NodeOut)
 def node_rename(request: HttpRequest, node_id: int, payload: RenameIn):  # type: ignore[no-untyped-def]
-    return NodeOut.from_node(services.node_rename(actor=request.user, node=_get(request, node_id), name=payload.name))  # type: ignore[arg-type]
+    return NodeOut.from_node(
+        services.node_rename(actor=current_user(request), node=_get(request, node_id), name=payload.name)
+    )
 
 
 @router.post("/nodes/{node_id}/move", response=NodeOut, summary="Move the subtree under another parent")
 def node_move(request: HttpRequest, node_id: int, payload: TargetIn):  # type: ignore[no-untyped-def]
-    node = services.node_move(actor=request.user, node=_get(request, node_id), new_parent=_get(request, payload.target))  # type: ignore[arg-type]
+    node = services.node_move(
+        actor=current_user(request), node=_get(request, node_id), new_parent=_get(request, payload.target)
+    )
     return NodeOut.from_node(node)
 
 
 @router.post("/nodes/{node_id}/merge", response=NodeOut, summary="Merge this node into the target")
 def node_merge(request: HttpRequest, node_id: int, payload: TargetIn):  # type: ignore[no-untyped-def]
-    node = services.node_merge(actor=request.user, source=_get(request, node_id), target=_get(request, payload.target))  # type: ignore[arg-type]
+    node = services.node_merge(
+        actor=current_user(request), source=_get(request, node_id), target=_get(request, payload.target)
+    )
     return NodeOut.from_node(node)
 
 
 @router.post("/nodes/{node_id}/split", response={201: NodeOut})
 def node_split(request: HttpRequest, node_id: int, payload: SplitIn):  # type: ignore[no-untyped-def]
     node = services.node_split(
-        actor=request.user, node=_get(request, node_id), new_name=payload.new_name,  # type: ignore[arg-type]
-        child_ids=payload.children, household_ids=payload.households,
+        actor=current_user(request),
+        node=_get(request, node_id),
+        new_name=payload.new_name,
+        child_ids=payload.children,
+        household_ids=payload.households,
     )
     return 201, NodeOut.from_node(node)
 
@@ -153,7 +172,11 @@ def node_split(request: HttpRequest, node_id: int, payload: SplitIn):  # type: i
 @router.post("/nodes/{node_id}/staff", response={201: StaffOut})
 def node_staff_add(request: HttpRequest, node_id: int, payload: StaffIn):  # type: ignore[no-untyped-def]
     s = services.staff_assign(
-        actor=request.user, node=_get(request, node_id), duty=payload.duty, name=payload.name, phone=payload.phone  # type: ignore[arg-type]
+        actor=current_user(request),
+        node=_get(request, node_id),
+        duty=payload.duty,
+        name=payload.name,
+        phone=payload.phone,
     )
     return 201, _staff([s])[0]
 
@@ -162,8 +185,12 @@ def node_staff_add(request: HttpRequest, node_id: int, payload: StaffIn):  # typ
 def node_board(request: HttpRequest, node_id: int):  # type: ignore[no-untyped-def]
     b = selectors.grid_board(scope=scope_for(request.user), node=_get(request, node_id))
     return BoardOut(
-        node=NodeOut.from_node(b.node), staff=_staff(b.staff), households=b.households, persons=b.persons,
-        party_members=b.party_members, groups=dict(b.groups),
+        node=NodeOut.from_node(b.node),
+        staff=_staff(b.staff),
+        households=b.households,
+        persons=b.persons,
+        party_members=b.party_members,
+        groups=dict(b.groups),
     )
 
 
@@ -171,8 +198,10 @@ def node_board(request: HttpRequest, node_id: int):  # type: ignore[no-untyped-d
 def node_coverage(request: HttpRequest, node_id: int):  # type: ignore[no-untyped-def]
     c = selectors.coverage(scope=scope_for(request.user), node=_get(request, node_id))
     return CoverageOut(
-        node=NodeOut.from_node(c.node), grid_count=c.grid_count,
+        node=NodeOut.from_node(c.node),
+        grid_count=c.grid_count,
         grids_without_chief=[NodeOut.from_node(n) for n in c.grids_without_chief],
         units_without_grid=[NodeOut.from_node(n) for n in c.units_without_grid],
-        ungridded_households=c.ungridded_households, persons_without_household=c.persons_without_household,
+        ungridded_households=c.ungridded_households,
+        persons_without_household=c.persons_without_household,
     )

@@ -21,14 +21,20 @@ class NodeChoiceForm(forms.Form):
     def __init__(self, *args, nodes=None, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["target"].queryset = nodes if nodes is not None else GridNode.objects.none()  # type: ignore[attr-defined]
-        self.fields["target"].label_from_instance = lambda n: f"{'　' * (n.depth - 1)}{n.name}（{n.level.name}）"  # type: ignore[attr-defined]
+        self.fields["target"].label_from_instance = lambda n: (
+            f"{'　' * (n.depth - 1)}{n.name}（{n.level.name}）"
+        )  # type: ignore[attr-defined]
 
 
 class SplitForm(forms.Form):
     new_name = forms.CharField(label="新网格名称", max_length=80)
-    children = forms.ModelMultipleChoiceField(label="移入新网格的下级", queryset=GridNode.objects.none(), required=False)
+    children = forms.ModelMultipleChoiceField(
+        label="移入新网格的下级", queryset=GridNode.objects.none(), required=False
+    )
     households = forms.CharField(
-        label="移入新网格的住户编号（逗号分隔）", required=False, widget=forms.TextInput(attrs={"placeholder": "12,13,14"})
+        label="移入新网格的住户编号（逗号分隔）",
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "12,13,14"}),
     )
 
     def __init__(self, *args, node=None, **kwargs):  # type: ignore[no-untyped-def]

@@ -100,9 +100,14 @@ class NodeEvent(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     detail = models.JSONField(default=dict)
     at = models.DateTimeField(auto_now_add=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = "网格变更"
         verbose_name_plural = "网格变更"
+
+    def __str__(self) -> str:
+        return f"{self.node} {self.get_kind_display()}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Aggregate, Count, F, Q, QuerySet, Sum
 
 from gridguard.accounts.scope import Scope
 from gridguard.core.errors import NotFound
@@ -30,7 +30,9 @@ def visible_roots(*, scope: Scope) -> list[GridNode]:
 
 def node_children(*, scope: Scope, node: GridNode) -> list[GridNode]:
     scope.check(node.path)
-    return list(GridNode.objects.get_children(node).select_related("level").filter(is_active=True).order_by("path"))
+    return list(
+        GridNode.objects.get_children(node).select_related("level").filter(is_active=True).order_by("path")
+    )
 
 
 def node_ancestors_visible(*, scope: Scope, node: GridNode) -> list[GridNode]:
@@ -45,7 +47,9 @@ def subtree_nodes(*, scope: Scope, node: GridNode) -> QuerySet[GridNode]:
 
 def active_staff(node: GridNode) -> list[StaffAssignment]:
     return list(
-        StaffAssignment.objects.filter(node=node, until__isnull=True).select_related("user").order_by("duty", "id")
+        StaffAssignment.objects.filter(node=node, until__isnull=True)
+        .select_related("user")
+        .order_by("duty", "id")
     )
 
 
@@ -66,7 +70,10 @@ def grid_board(*, scope: Scope, node: GridNode) -> Board:
     scope.check(node.path)
     tags = list(Tag.objects.all())
     persons = Person.objects.filter(subtree_q(node.path), status=PersonStatus.ACTIVE)
-    aggregates = {"n": Count("id"), "party": Count("id", filter=Q(is_party_member=True))}
+    aggregates: dict[str, Aggregate] = {
+        "n": Count("id"),
+        "party": Count("id", filter=Q(is_party_member=True)),
+    }
     for tag in tags:
         aggregates[f"t{tag.bit}"] = Sum(F("tags").bitrightshift(tag.bit).bitand(1))
     row = persons.aggregate(**aggregates)
@@ -103,7 +110,11 @@ def _grid_paths(node: GridNode) -> list[str]:
 def ungridded_node_ids(node: GridNode) -> list[int]:
     """Nodes of the subtree that lie under no grid-level node (their households are under no grid)."""
     grid_paths = _grid_paths(node)
-    ancestors_grid = [a.path for a in GridNode.objects.get_ancestors(node).filter(level__is_grid=True)] if node.depth > 1 else []
+    ancestors_grid = (
+        [a.path for a in GridNode.objects.get_ancestors(node).filter(level__is_grid=True)]
+        if node.depth > 1
+        else []
+    )
     if ancestors_grid or node.level.is_grid:
         return []
     ids = []
@@ -131,7 +142,9 @@ def coverage(*, scope: Scope, node: GridNode) -> Coverage:
         ).select_related("level")
         # The lowest non-grid units (村/社区) must each hold a grid.
         for unit in candidates:
-            below = GridNode.objects.get_children(unit).filter(is_active=True, level__rank__lt=grid_rank).exists()
+            below = (
+                GridNode.objects.get_children(unit).filter(is_active=True, level__rank__lt=grid_rank).exists()
+            )
             if not below and not any(g.startswith(unit.path) for g in grid_paths):
                 units_without_grid.append(unit)
     return Coverage(
@@ -162,4 +175,3 @@ def node_search(*, scope: Scope, text: str, limit: int = 30) -> list[GridNode]:
 
 def path_end(path: str) -> str:
     return path + PATH_END
-

@@ -55,7 +55,13 @@ def _check_level(parent: GridNode | None, level: Level) -> None:
 
 @transaction.atomic
 def node_create(
-    *, actor: User | None, parent: GridNode | None, name: str, level: Level, code: str = "", check_scope: bool = True
+    *,
+    actor: User | None,
+    parent: GridNode | None,
+    name: str,
+    level: Level,
+    code: str = "",
+    check_scope: bool = True,
 ) -> GridNode:
     name = _clean_name(name)
     if check_scope:
@@ -84,7 +90,9 @@ def node_rename(*, actor: User, node: GridNode, name: str) -> GridNode:
     old = node.name
     node.name = name
     node.save(update_fields=["name", "updated_at"])
-    NodeEvent.objects.create(node=node, kind=NodeEvent.Kind.RENAME, actor=actor, detail={"from": old, "to": name})
+    NodeEvent.objects.create(
+        node=node, kind=NodeEvent.Kind.RENAME, actor=actor, detail={"from": old, "to": name}
+    )
     audit_record(actor=actor, action=AuditLog.Action.TREE, obj=node, detail={"rename": [old, name]})
     _refresh_addresses(node.path)
     return node
@@ -92,9 +100,8 @@ def node_rename(*, actor: User, node: GridNode, name: str) -> GridNode:
 
 def _refresh_addresses(prefix: str) -> None:
     """Rebuild the denormalised address text of households under ``prefix`` (after rename/move)."""
-    from gridguard.people.selectors import address_prefix_map
-
     from gridguard.people.models import Household
+    from gridguard.people.selectors import address_prefix_map
 
     prefixes = address_prefix_map(prefix)
     batch = []
@@ -161,7 +168,9 @@ def node_move(*, actor: User, node: GridNode, new_parent: GridNode) -> GridNode:
     NodeEvent.objects.create(
         node=node, kind=NodeEvent.Kind.MOVE, actor=actor, detail={"from": old_label, "to": _node_label(node)}
     )
-    audit_record(actor=actor, action=AuditLog.Action.TREE, obj=node, detail={"move": [old_label, _node_label(node)]})
+    audit_record(
+        actor=actor, action=AuditLog.Action.TREE, obj=node, detail={"move": [old_label, _node_label(node)]}
+    )
     _refresh_addresses(node.path)
     return node
 
@@ -294,7 +303,13 @@ def staff_assign(
         raise ApplicationError("name_required", "请填写姓名", field="name")
     phone = validate_phone(clean_phone(phone or (user.phone if user else "")))
     assignment = StaffAssignment.objects.create(
-        node=node, duty=duty, name=name, phone=phone, user=user, since=since or timezone.localdate(), created_by=actor
+        node=node,
+        duty=duty,
+        name=name,
+        phone=phone,
+        user=user,
+        since=since or timezone.localdate(),
+        created_by=actor,
     )
     audit_record(actor=actor, action=AuditLog.Action.CREATE, obj=assignment, node_path=node.path)
     return assignment

@@ -4,7 +4,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from gridguard.accounts.scope import scope_for
+from gridguard.accounts.scope import current_user, scope_for
 from gridguard.core.errors import ApplicationError, NotFound
 from gridguard.core.forms import add_service_error
 from gridguard.grids import selectors, services
@@ -67,8 +67,13 @@ def child_create(request: HttpRequest, pk: int) -> HttpResponse:
     node = _node_or_404(request, pk)
     form = NodeCreateForm(request.POST or None)
     return _post_action(
-        request, node, form, "grids/form.html",
-        lambda d: services.node_create(actor=request.user, parent=node, name=d["name"], level=d["level"], code=d["code"]),
+        request,
+        node,
+        form,
+        "grids/form.html",
+        lambda d: services.node_create(
+            actor=current_user(request), parent=node, name=d["name"], level=d["level"], code=d["code"]
+        ),
         {"title": "新建下级"},
     )
 
@@ -78,31 +83,49 @@ def rename(request: HttpRequest, pk: int) -> HttpResponse:
     node = _node_or_404(request, pk)
     form = RenameForm(request.POST or None, initial={"name": node.name})
     return _post_action(
-        request, node, form, "grids/form.html",
-        lambda d: services.node_rename(actor=request.user, node=node, name=d["name"]), {"title": "更名"},
+        request,
+        node,
+        form,
+        "grids/form.html",
+        lambda d: services.node_rename(actor=current_user(request), node=node, name=d["name"]),
+        {"title": "更名"},
     )
 
 
 @login_required
 def move(request: HttpRequest, pk: int) -> HttpResponse:
     node = _node_or_404(request, pk)
-    form = NodeChoiceForm(request.POST or None, nodes=_scope_nodes(request).exclude(path__startswith=node.path))
+    form = NodeChoiceForm(
+        request.POST or None, nodes=_scope_nodes(request).exclude(path__startswith=node.path)
+    )
     form.fields["target"].label = "移动到（新的上级）"
     return _post_action(
-        request, node, form, "grids/form.html",
-        lambda d: services.node_move(actor=request.user, node=node, new_parent=d["target"]), {"title": "移动"},
+        request,
+        node,
+        form,
+        "grids/form.html",
+        lambda d: services.node_move(actor=current_user(request), node=node, new_parent=d["target"]),
+        {"title": "移动"},
     )
 
 
 @login_required
 def merge(request: HttpRequest, pk: int) -> HttpResponse:
     node = _node_or_404(request, pk)
-    form = NodeChoiceForm(request.POST or None, nodes=_scope_nodes(request).filter(level=node.level).exclude(pk=node.pk))
+    form = NodeChoiceForm(
+        request.POST or None, nodes=_scope_nodes(request).filter(level=node.level).exclude(pk=node.pk)
+    )
     form.fields["target"].label = "并入（目标网格）"
     return _post_action(
-        request, node, form, "grids/form.html",
-        lambda d: services.node_merge(actor=request.user, source=node, target=d["target"]),
-        {"title": "合并", "help": "本节点的下级、住户、人员、单位和人员分工都将并入目标节点，本节点停用，历史保留。"},
+        request,
+        node,
+        form,
+        "grids/form.html",
+        lambda d: services.node_merge(actor=current_user(request), source=node, target=d["target"]),
+        {
+            "title": "合并",
+            "help": "本节点的下级、住户、人员、单位和人员分工都将并入目标节点，本节点停用，历史保留。",
+        },
     )
 
 
@@ -111,10 +134,16 @@ def split(request: HttpRequest, pk: int) -> HttpResponse:
     node = _node_or_404(request, pk)
     form = SplitForm(request.POST or None, node=node)
     return _post_action(
-        request, node, form, "grids/form.html",
+        request,
+        node,
+        form,
+        "grids/form.html",
         lambda d: services.node_split(
-            actor=request.user, node=node, new_name=d["new_name"],
-            child_ids=[c.pk for c in d["children"]], household_ids=d["households"],
+            actor=current_user(request),
+            node=node,
+            new_name=d["new_name"],
+            child_ids=[c.pk for c in d["children"]],
+            household_ids=d["households"],
         ),
         {"title": "拆分"},
     )
@@ -125,9 +154,16 @@ def staff_add(request: HttpRequest, pk: int) -> HttpResponse:
     node = _node_or_404(request, pk)
     form = StaffForm(request.POST or None)
     return _post_action(
-        request, node, form, "grids/form.html",
-        lambda d: services.staff_assign(actor=request.user, node=node, duty=d["duty"], name=d["name"], phone=d["phone"])
-        and node,
+        request,
+        node,
+        form,
+        "grids/form.html",
+        lambda d: (
+            services.staff_assign(
+                actor=current_user(request), node=node, duty=d["duty"], name=d["name"], phone=d["phone"]
+            )
+            and node
+        ),
         {"title": "分配人员"},
     )
 
@@ -140,7 +176,7 @@ def staff_remove(request: HttpRequest, pk: int, assignment_id: int) -> HttpRespo
     if assignment is None:
         raise Http404
     try:
-        services.staff_remove(actor=request.user, assignment=assignment)
+        services.staff_remove(actor=current_user(request), assignment=assignment)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect("grids:node", node.pk)

@@ -4,7 +4,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from gridguard.accounts.scope import scope_for
+from gridguard.accounts.scope import current_user, scope_for
 from gridguard.accounts.services import client_ip
 from gridguard.core.errors import ApplicationError
 from gridguard.core.masking import mask_id_number, mask_phone
@@ -41,12 +41,23 @@ class PersonOut(Schema):
     @staticmethod
     def of(p: Person, tag_names: dict[int, str]) -> "PersonOut":
         return PersonOut(
-            id=p.pk, name=p.name, sex=p.sex, birth_date=p.birth_date, id_type=p.id_type,
-            id_number_masked=mask_id_number(p.id_number), phone_masked=mask_phone(p.phone),
-            household_id=p.household_id, address=p.household.address if p.household_id else "",  # type: ignore[union-attr]
-            node_id=p.node_id, relation=p.relation, residency=p.residency,
+            id=p.pk,
+            name=p.name,
+            sex=p.sex,
+            birth_date=p.birth_date,
+            id_type=p.id_type,
+            id_number_masked=mask_id_number(p.id_number),
+            phone_masked=mask_phone(p.phone),
+            household_id=p.household_id,
+            address=p.household.address if p.household_id else "",  # type: ignore[union-attr]
+            node_id=p.node_id,
+            relation=p.relation,
+            residency=p.residency,
             tags=[name for bit, name in tag_names.items() if p.tags & (1 << bit)],
-            is_party_member=p.is_party_member, employer=p.employer, status=p.status, updated_at=p.updated_at,
+            is_party_member=p.is_party_member,
+            employer=p.employer,
+            status=p.status,
+            updated_at=p.updated_at,
         )
 
 
@@ -146,8 +157,14 @@ def _limit(limit: int) -> int:
 @router.get("/persons", response=PersonPage, summary="Persons, keyset-paginated (pass next_cursor back)")
 def persons_list(request: HttpRequest, filters: Query[PersonFilters]):  # type: ignore[no-untyped-def]
     page = selectors.person_page(
-        scope=scope_for(request.user), node=_node(request, filters.node), search=filters.q, tag_bit=filters.tag,
-        residency=filters.residency, status=filters.status, cursor=filters.cursor, limit=_limit(filters.limit),
+        scope=scope_for(request.user),
+        node=_node(request, filters.node),
+        search=filters.q,
+        tag_bit=filters.tag,
+        residency=filters.residency,
+        status=filters.status,
+        cursor=filters.cursor,
+        limit=_limit(filters.limit),
     )
     names = _tags()
     return PersonPage(items=[PersonOut.of(p, names) for p in page.items], next_cursor=page.next_cursor)
@@ -163,8 +180,14 @@ def person_events(request: HttpRequest, person_id: int):  # type: ignore[no-unty
     person = selectors.person_get(scope=scope_for(request.user), pk=person_id)
     return [
         EventOut(
-            kind=e.kind, date=e.date, household_from_id=e.household_from_id, household_to_id=e.household_to_id,
-            changes=e.changes, note=e.note, at=e.at, actor=str(e.actor or ""),
+            kind=e.kind,
+            date=e.date,
+            household_from_id=e.household_from_id,
+            household_to_id=e.household_to_id,
+            changes=e.changes,
+            note=e.note,
+            at=e.at,
+            actor=str(e.actor or ""),
         )
         for e in selectors.person_events(person)
     ]
@@ -173,10 +196,14 @@ def person_events(request: HttpRequest, person_id: int):  # type: ignore[no-unty
 @router.post("/persons", response={201: PersonOut})
 def person_create(request: HttpRequest, payload: PersonCreateIn):  # type: ignore[no-untyped-def]
     scope = scope_for(request.user)
-    household = selectors.household_get(scope=scope, pk=payload.household_id) if payload.household_id else None
+    household = (
+        selectors.household_get(scope=scope, pk=payload.household_id) if payload.household_id else None
+    )
     node = None if household else _node(request, payload.node_id)
     data = payload.dict(exclude={"household_id", "node_id", "birth"})
-    person = services.person_register(actor=request.user, data=data, household=household, node=node, birth=payload.birth)  # type: ignore[arg-type]
+    person = services.person_register(
+        actor=current_user(request), data=data, household=household, node=node, birth=payload.birth
+    )
     return 201, PersonOut.of(selectors.person_get(scope=scope, pk=person.pk), _tags())
 
 
@@ -184,18 +211,28 @@ def person_create(request: HttpRequest, payload: PersonCreateIn):  # type: ignor
 def person_update(request: HttpRequest, person_id: int, payload: PersonPatch):  # type: ignore[no-untyped-def]
     scope = scope_for(request.user)
     person = selectors.person_get(scope=scope, pk=person_id)
-    services.person_update(actor=request.user, person=person, data=payload.dict(exclude_unset=True))  # type: ignore[arg-type]
+    services.person_update(actor=current_user(request), person=person, data=payload.dict(exclude_unset=True))
     return PersonOut.of(selectors.person_get(scope=scope, pk=person_id), _tags())
 
 
-@router.post("/persons/{person_id}/move", response=PersonOut, summary="迁入/迁出/户内变动 (household_id null = move out)")
+@router.post(
+    "/persons/{person_id}/move",
+    response=PersonOut,
+    summary="迁入/迁出/户内变动 (household_id null = move out)",
+)
 def person_move(request: HttpRequest, person_id: int, payload: MoveIn):  # type: ignore[no-untyped-def]
     scope = scope_for(request.user)
     person = selectors.person_get(scope=scope, pk=person_id)
-    household = selectors.household_get(scope=scope, pk=payload.household_id) if payload.household_id else None
+    household = (
+        selectors.household_get(scope=scope, pk=payload.household_id) if payload.household_id else None
+    )
     services.person_move(
-        actor=request.user, person=person, household=household, date=payload.date,  # type: ignore[arg-type]
-        relation=payload.relation, note=payload.note,
+        actor=current_user(request),
+        person=person,
+        household=household,
+        date=payload.date,
+        relation=payload.relation,
+        note=payload.note,
     )
     return PersonOut.of(selectors.person_get(scope=scope, pk=person_id), _tags())
 
@@ -204,14 +241,16 @@ def person_move(request: HttpRequest, person_id: int, payload: MoveIn):  # type:
 def person_death(request: HttpRequest, person_id: int, payload: DeathIn):  # type: ignore[no-untyped-def]
     scope = scope_for(request.user)
     person = selectors.person_get(scope=scope, pk=person_id)
-    services.person_death(actor=request.user, person=person, date=payload.date, note=payload.note)  # type: ignore[arg-type]
+    services.person_death(actor=current_user(request), person=person, date=payload.date, note=payload.note)
     return PersonOut.of(selectors.person_get(scope=scope, pk=person_id), _tags())
 
 
-@router.post("/persons/{person_id}/reveal", response=RevealOut, summary="Full identity number and phone (audited)")
+@router.post(
+    "/persons/{person_id}/reveal", response=RevealOut, summary="Full identity number and phone (audited)"
+)
 def person_reveal(request: HttpRequest, person_id: int):  # type: ignore[no-untyped-def]
     person = selectors.person_get(scope=scope_for(request.user), pk=person_id)
-    return services.person_reveal(actor=request.user, person=person, ip=client_ip(request))  # type: ignore[arg-type]
+    return services.person_reveal(actor=current_user(request), person=person, ip=client_ip(request))
 
 
 class HouseholdOut(Schema):
@@ -228,9 +267,15 @@ class HouseholdOut(Schema):
     @staticmethod
     def of(h: Household) -> "HouseholdOut":
         return HouseholdOut(
-            id=h.pk, node_id=h.node_id, address=h.address, room=h.room, head_id=h.head_id,
-            head_name=h.head.name if h.head_id else "", is_rental=h.is_rental,  # type: ignore[union-attr]
-            landlord_name=h.landlord_name, landlord_phone_masked=mask_phone(h.landlord_phone),
+            id=h.pk,
+            node_id=h.node_id,
+            address=h.address,
+            room=h.room,
+            head_id=h.head_id,
+            head_name=h.head.name if h.head is not None else "",
+            is_rental=h.is_rental,  # type: ignore[union-attr]
+            landlord_name=h.landlord_name,
+            landlord_phone_masked=mask_phone(h.landlord_phone),
         )
 
 
@@ -253,11 +298,19 @@ class HouseholdDetailOut(HouseholdOut):
 
 @router.get("/households", response=HouseholdPage)
 def households_list(  # type: ignore[no-untyped-def]
-    request: HttpRequest, node: int | None = None, q: str = "", rental: bool | None = None,
-    cursor: str | None = None, limit: int = 50,
+    request: HttpRequest,
+    node: int | None = None,
+    q: str = "",
+    rental: bool | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
 ):
     page = selectors.household_page(
-        scope=scope_for(request.user), node=_node(request, node), search=q, rental=rental, cursor=cursor,
+        scope=scope_for(request.user),
+        node=_node(request, node),
+        search=q,
+        rental=rental,
+        cursor=cursor,
         limit=_limit(limit),
     )
     return HouseholdPage(items=[HouseholdOut.of(h) for h in page.items], next_cursor=page.next_cursor)
@@ -274,7 +327,7 @@ def household_detail(request: HttpRequest, household_id: int):  # type: ignore[n
 @router.post("/households", response={201: HouseholdOut})
 def household_create(request: HttpRequest, payload: HouseholdIn):  # type: ignore[no-untyped-def]
     node = _node(request, payload.node_id)
-    h = services.household_create(actor=request.user, node=node, **payload.dict(exclude={"node_id"}))  # type: ignore[arg-type]
+    h = services.household_create(actor=current_user(request), node=node, **payload.dict(exclude={"node_id"}))
     return 201, HouseholdOut.of(h)
 
 
@@ -293,8 +346,15 @@ class OrganizationOut(Schema):
     @staticmethod
     def of(o: Organization) -> "OrganizationOut":
         return OrganizationOut(
-            id=o.pk, node_id=o.node_id, name=o.name, kind=o.kind, credit_code=o.credit_code, address=o.address,
-            contact_name=o.contact_name, contact_phone_masked=mask_phone(o.contact_phone), employees=o.employees,
+            id=o.pk,
+            node_id=o.node_id,
+            name=o.name,
+            kind=o.kind,
+            credit_code=o.credit_code,
+            address=o.address,
+            contact_name=o.contact_name,
+            contact_phone_masked=mask_phone(o.contact_phone),
+            employees=o.employees,
             is_key_place=o.is_key_place,
         )
 
@@ -321,12 +381,22 @@ class OrganizationCreateIn(OrganizationIn):
 
 @router.get("/organizations", response=OrganizationPage)
 def organizations_list(  # type: ignore[no-untyped-def]
-    request: HttpRequest, node: int | None = None, q: str = "", kind: str = "", key_place: bool | None = None,
-    cursor: str | None = None, limit: int = 50,
+    request: HttpRequest,
+    node: int | None = None,
+    q: str = "",
+    kind: str = "",
+    key_place: bool | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
 ):
     page = selectors.organization_page(
-        scope=scope_for(request.user), node=_node(request, node), search=q, kind=kind, key_place=key_place,
-        cursor=cursor, limit=_limit(limit),
+        scope=scope_for(request.user),
+        node=_node(request, node),
+        search=q,
+        kind=kind,
+        key_place=key_place,
+        cursor=cursor,
+        limit=_limit(limit),
     )
     return OrganizationPage(items=[OrganizationOut.of(o) for o in page.items], next_cursor=page.next_cursor)
 
@@ -339,12 +409,16 @@ def organization_detail(request: HttpRequest, org_id: int):  # type: ignore[no-u
 @router.post("/organizations", response={201: OrganizationOut})
 def organization_create(request: HttpRequest, payload: OrganizationCreateIn):  # type: ignore[no-untyped-def]
     node = _node(request, payload.node_id)
-    org = services.organization_create(actor=request.user, node=node, data=payload.dict(exclude={"node_id"}))  # type: ignore[arg-type]
+    org = services.organization_create(
+        actor=current_user(request), node=node, data=payload.dict(exclude={"node_id"})
+    )
     return 201, OrganizationOut.of(org)
 
 
 @router.patch("/organizations/{org_id}", response=OrganizationOut)
 def organization_update(request: HttpRequest, org_id: int, payload: OrganizationIn):  # type: ignore[no-untyped-def]
     org = selectors.organization_get(scope=scope_for(request.user), pk=org_id)
-    org = services.organization_update(actor=request.user, organization=org, data=payload.dict(exclude_unset=True))  # type: ignore[arg-type]
+    org = services.organization_update(
+        actor=current_user(request), organization=org, data=payload.dict(exclude_unset=True)
+    )
     return OrganizationOut.of(org)

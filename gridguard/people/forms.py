@@ -13,7 +13,9 @@ class PersonForm(forms.Form):
     id_type = forms.ChoiceField(label="证件类型", choices=ID_TYPE_CHOICES)
     id_number = forms.CharField(label="证件号码", max_length=40, required=False)
     sex = forms.ChoiceField(label="性别", choices=[("", "（按身份证号）"), *Sex.choices], required=False)
-    birth_date = forms.CharField(label="出生日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    birth_date = forms.CharField(
+        label="出生日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     phone = forms.CharField(label="联系电话", max_length=30, required=False)
     relation = forms.ChoiceField(label="与户主关系", choices=Relation.choices)
     residency = forms.ChoiceField(label="居住类型", choices=Residency.choices)

@@ -112,9 +112,16 @@ class PersonStatus(models.TextChoices):
 
 class Person(Stamped):
     household = models.ForeignKey(
-        Household, verbose_name="所在户", null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+        Household,
+        verbose_name="所在户",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
     )
-    node = models.ForeignKey("grids.GridNode", verbose_name="所属网格", on_delete=models.PROTECT, db_index=False)
+    node = models.ForeignKey(
+        "grids.GridNode", verbose_name="所属网格", on_delete=models.PROTECT, db_index=False
+    )
     node_path = BinaryCharField(max_length=255)
     name = BinaryCharField("姓名", max_length=60)
     name_initials = BinaryCharField("拼音首字母", max_length=60)
@@ -124,11 +131,15 @@ class Person(Stamped):
     birth_date = models.DateField("出生日期", null=True, blank=True)
     phone = BinaryCharField("联系电话", max_length=20, blank=True)
     relation = models.CharField("与户主关系", max_length=20, choices=Relation.choices, default=Relation.OTHER)
-    residency = models.CharField("居住类型", max_length=12, choices=Residency.choices, default=Residency.REGISTERED)
+    residency = models.CharField(
+        "居住类型", max_length=12, choices=Residency.choices, default=Residency.REGISTERED
+    )
     tags = models.BigIntegerField("特殊人群", default=0)
     is_party_member = models.BooleanField("党员", default=False)
     employer = models.CharField("工作单位", max_length=100, blank=True)
-    status = models.CharField("状态", max_length=10, choices=PersonStatus.choices, default=PersonStatus.ACTIVE)
+    status = models.CharField(
+        "状态", max_length=10, choices=PersonStatus.choices, default=PersonStatus.ACTIVE
+    )
     note = models.CharField("备注", max_length=200, blank=True)
     import_job_id = models.BigIntegerField(null=True, blank=True)
 
@@ -166,18 +177,27 @@ class PersonEvent(models.Model):
     household_from = models.ForeignKey(
         Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    household_to = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    household_to = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     changes = models.JSONField("变更内容", default=dict, blank=True)
     note = models.CharField("说明", max_length=200, blank=True)
     at = models.DateTimeField("记录时间", auto_now_add=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="记录人", null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="记录人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
         ordering = ["-date", "-id"]
         verbose_name = "人员变动"
         verbose_name_plural = "人员变动"
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"
 
 
 class HouseholdEvent(models.Model):
@@ -195,13 +215,20 @@ class HouseholdEvent(models.Model):
     changes = models.JSONField("变更内容", default=dict, blank=True)
     at = models.DateTimeField("记录时间", auto_now_add=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="记录人", null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="记录人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
         ordering = ["-date", "-id"]
         verbose_name = "户变动"
         verbose_name_plural = "户变动"
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"
 
 
 class OrganizationKind(models.TextChoices):

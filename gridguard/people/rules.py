@@ -22,7 +22,22 @@ from gridguard.people.models import OrganizationKind, Relation, Residency, Sex
 _RELATION_WORDS = {
     Relation.HEAD: ["户主", "本人", "户主本人", "head"],
     Relation.SPOUSE: ["配偶", "妻", "妻子", "夫", "丈夫", "爱人", "spouse"],
-    Relation.CHILD: ["子女", "子", "女", "儿子", "女儿", "长子", "次子", "长女", "次女", "三子", "三女", "独生子", "独生女", "child"],
+    Relation.CHILD: [
+        "子女",
+        "子",
+        "女",
+        "儿子",
+        "女儿",
+        "长子",
+        "次子",
+        "长女",
+        "次女",
+        "三子",
+        "三女",
+        "独生子",
+        "独生女",
+        "child",
+    ],
     Relation.PARENT: ["父母", "父亲", "母亲", "父", "母", "parent"],
     Relation.GRANDCHILD: ["孙子女", "孙子", "孙女", "外孙", "外孙女", "grandchild"],
     Relation.GRANDPARENT: ["祖父母", "祖父", "祖母", "外祖父", "外祖母", "grandparent"],
@@ -42,7 +57,14 @@ _RESIDENCY_WORDS = {
 }
 RESIDENCY_BY_WORD = {w: code for code, words in _RESIDENCY_WORDS.items() for w in words}
 
-_SEX_WORDS = {"男": Sex.MALE, "女": Sex.FEMALE, "M": Sex.MALE, "F": Sex.FEMALE, "男性": Sex.MALE, "女性": Sex.FEMALE}
+_SEX_WORDS = {
+    "男": Sex.MALE,
+    "女": Sex.FEMALE,
+    "M": Sex.MALE,
+    "F": Sex.FEMALE,
+    "男性": Sex.MALE,
+    "女性": Sex.FEMALE,
+}
 _YES = {"是", "党员", "中共党员", "预备党员", "y", "yes", "1", "true", "√", "✓"}
 _NO = {"否", "不是", "群众", "n", "no", "0", "false", ""}
 _ID_TYPE_WORDS = {
@@ -60,10 +82,24 @@ _ID_TYPE_WORDS = {
 }
 _TAG_SPLIT = re.compile(r"[,，、;；/\s]+")
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
-_ORG_KIND_BY_WORD = {label: code for code, label in OrganizationKind.choices} | {
-    code: code for code in OrganizationKind.values
-} | {"公司": "enterprise", "工厂": "enterprise", "店铺": "shop", "个体户": "shop", "幼儿园": "school", "酒店": "hotel",
-     "旅馆": "hotel", "超市": "supermarket", "诊所": "clinic", "卫生室": "clinic", "医院": "clinic", "饭店": "restaurant"}
+_ORG_KIND_BY_WORD = (
+    {label: code for code, label in OrganizationKind.choices}
+    | {code: code for code in OrganizationKind.values}
+    | {
+        "公司": "enterprise",
+        "工厂": "enterprise",
+        "店铺": "shop",
+        "个体户": "shop",
+        "幼儿园": "school",
+        "酒店": "hotel",
+        "旅馆": "hotel",
+        "超市": "supermarket",
+        "诊所": "clinic",
+        "卫生室": "clinic",
+        "医院": "clinic",
+        "饭店": "restaurant",
+    }
+)
 
 
 def parse_date(value: object, field: str, label: str) -> dt.date | None:
@@ -207,7 +243,9 @@ def clean_person(data: dict, *, today: dt.date | None = None) -> PersonData:
     residency = RESIDENCY_BY_WORD.get(residency_raw or "户籍") or RESIDENCY_BY_WORD.get(residency_raw.lower())
     if residency is None:
         raise ApplicationError(
-            "residency_unknown", f"居住类型应为 户籍/常住/流动/暂住/外出，而不是“{residency_raw}”", field="residency"
+            "residency_unknown",
+            f"居住类型应为 户籍/常住/流动/暂住/外出，而不是“{residency_raw}”",
+            field="residency",
         )
     return PersonData(
         name=name,

@@ -19,7 +19,9 @@ from gridguard.people.models import Household, Organization, Person, PersonStatu
 
 def address_for_node(node: GridNode) -> str:
     """The node's names below the root ("城关社区 第一网格 幸福小区 3栋 2单元")."""
-    names = [a.name for a in GridNode.objects.get_ancestors(node)][1:] + ([node.name] if node.depth > 1 else [])
+    names = [a.name for a in GridNode.objects.get_ancestors(node)][1:] + (
+        [node.name] if node.depth > 1 else []
+    )
     return " ".join(names)
 
 
@@ -39,6 +41,7 @@ def address_prefix_map(prefix: str) -> dict[str, str]:
 
 
 # --- keyset cursors -------------------------------------------------------------------------
+
 
 def encode_cursor(path: str, pk: int) -> str:
     return base64.urlsafe_b64encode(f"{path}|{pk}".encode()).decode().rstrip("=")
@@ -85,7 +88,9 @@ def person_base(scope: Scope) -> QuerySet[Person]:
 
 
 def person_get(*, scope: Scope, pk: int) -> Person:
-    person = Person.objects.select_related("household", "node", "created_by", "updated_by").filter(pk=pk).first()
+    person = (
+        Person.objects.select_related("household", "node", "created_by", "updated_by").filter(pk=pk).first()
+    )
     if person is None:
         raise NotFound()
     scope.check(person.node_path)
@@ -159,10 +164,13 @@ def person_search(*, scope: Scope, text: str, limit: int = 20) -> list[Person]:
 
 
 def person_events(person: Person) -> list[Any]:
-    return list(person.events.select_related("actor", "household_from", "household_to").order_by("-date", "-id"))
+    return list(
+        person.events.select_related("actor", "household_from", "household_to").order_by("-date", "-id")
+    )
 
 
 # --- households ---------------------------------------------------------------------------
+
 
 def household_get(*, scope: Scope, pk: int) -> Household:
     household = Household.objects.select_related("node", "head").filter(pk=pk).first()
@@ -173,7 +181,9 @@ def household_get(*, scope: Scope, pk: int) -> Household:
 
 
 def household_members(household: Household) -> list[Person]:
-    return list(household.members.filter(status=PersonStatus.ACTIVE).order_by("-relation", "birth_date", "id"))
+    return list(
+        household.members.filter(status=PersonStatus.ACTIVE).order_by("-relation", "birth_date", "id")
+    )
 
 
 def household_page(
@@ -202,6 +212,7 @@ def household_page(
 
 # --- organizations --------------------------------------------------------------------------
 
+
 def organization_get(*, scope: Scope, pk: int) -> Organization:
     org = Organization.objects.select_related("node").filter(pk=pk).first()
     if org is None:
@@ -227,7 +238,9 @@ def organization_page(
     if search.strip():
         text = clean_text(search)
         lowered = text.lower()
-        qs = qs.filter(prefix_q("name_initials", lowered) if _LATIN.match(lowered) else Q(name__contains=text))
+        qs = qs.filter(
+            prefix_q("name_initials", lowered) if _LATIN.match(lowered) else Q(name__contains=text)
+        )
     if kind:
         qs = qs.filter(kind=kind)
     if key_place is not None:

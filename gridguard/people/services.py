@@ -28,8 +28,19 @@ from gridguard.people.rules import clean_person, parse_bool, parse_org_kind, par
 from gridguard.people.selectors import address_for_node
 
 PERSON_FIELDS = (
-    "name", "name_initials", "id_type", "id_number", "sex", "birth_date", "phone", "relation",
-    "residency", "tags", "is_party_member", "employer", "note",
+    "name",
+    "name_initials",
+    "id_type",
+    "id_number",
+    "sex",
+    "birth_date",
+    "phone",
+    "relation",
+    "residency",
+    "tags",
+    "is_party_member",
+    "employer",
+    "note",
 )
 
 
@@ -47,7 +58,9 @@ def _check_duplicate_id(id_number: str, exclude_pk: int | None = None) -> None:
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
     if qs.exists():
-        raise ApplicationError("id_duplicate", f"证件号码 {id_number[:4]}… 已在台账中登记（不能重复登记）", field="id_number")
+        raise ApplicationError(
+            "id_duplicate", f"证件号码 {id_number[:4]}… 已在台账中登记（不能重复登记）", field="id_number"
+        )
 
 
 @transaction.atomic
@@ -108,13 +121,19 @@ def household_update(*, actor: User, household: Household, data: dict[str, Any])
     household.updated_by = actor
     household.save()
     HouseholdEvent.objects.create(
-        household=household, kind=HouseholdEvent.Kind.EDIT, date=timezone.localdate(), changes=changes, actor=actor
+        household=household,
+        kind=HouseholdEvent.Kind.EDIT,
+        date=timezone.localdate(),
+        changes=changes,
+        actor=actor,
     )
     return household
 
 
 @transaction.atomic
-def household_move(*, actor: User, household: Household, node: GridNode, date: dt.date | None = None) -> Household:
+def household_move(
+    *, actor: User, household: Household, node: GridNode, date: dt.date | None = None
+) -> Household:
     """Regrid one household (e.g. a building re-assigned). Members follow; history is kept."""
     scope = _editor_scope(actor)
     scope.check(household.node_path)
@@ -251,7 +270,13 @@ def person_move(
     person.updated_by = actor
     person.save()
     PersonEvent.objects.create(
-        person=person, kind=kind, date=date, household_from=old, household_to=household, note=note[:200], actor=actor
+        person=person,
+        kind=kind,
+        date=date,
+        household_from=old,
+        household_to=household,
+        note=note[:200],
+        actor=actor,
     )
     return person
 
@@ -269,7 +294,12 @@ def person_death(*, actor: User, person: Person, date: dt.date, note: str = "") 
     person.updated_by = actor
     person.save()
     PersonEvent.objects.create(
-        person=person, kind=PersonEvent.Kind.DEATH, date=date, household_from=person.household, note=note, actor=actor
+        person=person,
+        kind=PersonEvent.Kind.DEATH,
+        date=date,
+        household_from=person.household,
+        note=note,
+        actor=actor,
     )
     return person
 
@@ -280,7 +310,13 @@ def person_reveal(*, actor: User, person: Person, ip: str | None = None) -> dict
     scope.check(person.node_path)
     if not scope.can_reveal:
         raise PermissionDenied("您的角色不能查看完整证件号码和电话")
-    audit_record(actor=actor, action=AuditLog.Action.REVEAL, obj=person, ip=ip, detail={"fields": ["id_number", "phone"]})
+    audit_record(
+        actor=actor,
+        action=AuditLog.Action.REVEAL,
+        obj=person,
+        ip=ip,
+        detail={"fields": ["id_number", "phone"]},
+    )
     return {"id_number": person.id_number, "phone": person.phone}
 
 
@@ -294,12 +330,16 @@ def _clean_org(data: dict[str, Any]) -> dict[str, Any]:
         try:
             employees = int(float(employees_raw))
         except ValueError:
-            raise ApplicationError("employees_invalid", f"从业人数“{employees_raw}”不是数字", field="employees") from None
+            raise ApplicationError(
+                "employees_invalid", f"从业人数“{employees_raw}”不是数字", field="employees"
+            ) from None
         if employees < 0:
             raise ApplicationError("employees_invalid", "从业人数不能为负数", field="employees")
     credit = clean_text(data.get("credit_code")).upper().replace(" ", "")
     if credit and len(credit) != 18:
-        raise ApplicationError("credit_code_invalid", f"统一社会信用代码“{credit}”应为 18 位", field="credit_code")
+        raise ApplicationError(
+            "credit_code_invalid", f"统一社会信用代码“{credit}”应为 18 位", field="credit_code"
+        )
     return {
         "name": name[:120],
         "name_initials": initials(name)[:120],
@@ -319,7 +359,12 @@ def organization_create(*, actor: User | None, node: GridNode, data: dict[str, A
     scope.check(node.path)
     now = timezone.now()
     org = Organization.objects.create(
-        node=node, node_path=node.path, created_at=now, created_by=actor, updated_at=now, updated_by=actor,
+        node=node,
+        node_path=node.path,
+        created_at=now,
+        created_by=actor,
+        updated_at=now,
+        updated_by=actor,
         **_clean_org(data),
     )
     audit_record(actor=actor, action=AuditLog.Action.CREATE, obj=org)
@@ -332,11 +377,22 @@ def organization_update(*, actor: User, organization: Organization, data: dict[s
     scope.check(organization.node_path)
     merged = {
         f: getattr(organization, f)
-        for f in ("name", "kind", "credit_code", "address", "contact_name", "contact_phone", "employees", "is_key_place")
+        for f in (
+            "name",
+            "kind",
+            "credit_code",
+            "address",
+            "contact_name",
+            "contact_phone",
+            "employees",
+            "is_key_place",
+        )
     }
     merged.update(data)
     clean = _clean_org(merged)
-    changes = {k: [str(getattr(organization, k)), str(v)] for k, v in clean.items() if getattr(organization, k) != v}
+    changes = {
+        k: [str(getattr(organization, k)), str(v)] for k, v in clean.items() if getattr(organization, k) != v
+    }
     for k, v in clean.items():
         setattr(organization, k, v)
     organization.updated_at = timezone.now()

@@ -6,7 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from gridguard.accounts.scope import scope_for
+from gridguard.accounts.scope import current_user, scope_for
 from gridguard.accounts.services import client_ip
 from gridguard.core.errors import ApplicationError, NotFound
 from gridguard.core.forms import add_service_error
@@ -93,7 +93,7 @@ def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     scope = scope_for(request.user)
     person = _or_404(selectors.person_get, scope=scope, pk=pk)
     try:
-        values = services.person_reveal(actor=request.user, person=person, ip=client_ip(request))  # type: ignore[arg-type]
+        values = services.person_reveal(actor=current_user(request), person=person, ip=client_ip(request))
     except ApplicationError as exc:
         return HttpResponse(exc.message, status=exc.status)
     return render(request, "people/_revealed.html", values)
@@ -121,11 +121,17 @@ def person_create(request: HttpRequest) -> HttpResponse:
         messages.error(request, "请从住户或网格页面登记人员")
         return redirect("people:households")
     birth = request.GET.get("birth") == "1"
-    form = PersonForm(request.POST or None, initial={"relation": "other" if household and household.head_id else "head"})
+    form = PersonForm(
+        request.POST or None, initial={"relation": "other" if household and household.head_id else "head"}
+    )
     title = ("登记出生" if birth else "登记人员") + "：" + (household.address if household else node.name)  # type: ignore[union-attr]
     return _person_form_page(
-        request, form, title,
-        lambda data: services.person_register(actor=request.user, data=data, household=household, node=node, birth=birth),
+        request,
+        form,
+        title,
+        lambda data: services.person_register(
+            actor=current_user(request), data=data, household=household, node=node, birth=birth
+        ),
         request.META.get("HTTP_REFERER", ""),
     )
 
@@ -135,16 +141,25 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     scope = scope_for(request.user)
     person = _or_404(selectors.person_get, scope=scope, pk=pk)
     initial = {
-        "name": person.name, "id_type": person.id_type, "id_number": person.id_number, "sex": person.sex,
-        "birth_date": person.birth_date.isoformat() if person.birth_date else "", "phone": person.phone,
-        "relation": person.relation, "residency": person.residency,
+        "name": person.name,
+        "id_type": person.id_type,
+        "id_number": person.id_number,
+        "sex": person.sex,
+        "birth_date": person.birth_date.isoformat() if person.birth_date else "",
+        "phone": person.phone,
+        "relation": person.relation,
+        "residency": person.residency,
         "tags": [t.bit for t in Tag.objects.all() if person.tags & (1 << t.bit)],
-        "is_party_member": person.is_party_member, "employer": person.employer, "note": person.note,
+        "is_party_member": person.is_party_member,
+        "employer": person.employer,
+        "note": person.note,
     }
     form = PersonForm(request.POST or None, initial=initial)
     return _person_form_page(
-        request, form, f"修改：{person.name}",
-        lambda data: services.person_update(actor=request.user, person=person, data=data),  # type: ignore[arg-type]
+        request,
+        form,
+        f"修改：{person.name}",
+        lambda data: services.person_update(actor=current_user(request), person=person, data=data),
         f"/people/persons/{person.pk}/",
     )
 
@@ -159,15 +174,21 @@ def person_move(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             household = selectors.household_get(scope=scope, pk=d["household"]) if d["household"] else None
             services.person_move(
-                actor=request.user, person=person, household=household, date=d["date"],  # type: ignore[arg-type]
-                relation=d["relation"] or None, note=d["note"],
+                actor=current_user(request),
+                person=person,
+                household=household,
+                date=d["date"],
+                relation=d["relation"] or None,
+                note=d["note"],
             )
         except ApplicationError as exc:
             add_service_error(form, exc)
         else:
             messages.success(request, "已记录变动")
             return redirect("people:person", person.pk)
-    return render(request, "people/form.html", {"form": form, "title": f"迁入/迁出：{person.name}", "back": ""})
+    return render(
+        request, "people/form.html", {"form": form, "title": f"迁入/迁出：{person.name}", "back": ""}
+    )
 
 
 @login_required
@@ -177,13 +198,15 @@ def person_death(request: HttpRequest, pk: int) -> HttpResponse:
     form = DeathForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.person_death(actor=request.user, person=person, **form.cleaned_data)  # type: ignore[arg-type]
+            services.person_death(actor=current_user(request), person=person, **form.cleaned_data)
         except ApplicationError as exc:
             add_service_error(form, exc)
         else:
             messages.success(request, "已记录死亡")
             return redirect("people:person", person.pk)
-    return render(request, "people/form.html", {"form": form, "title": f"登记死亡：{person.name}", "back": ""})
+    return render(
+        request, "people/form.html", {"form": form, "title": f"登记死亡：{person.name}", "back": ""}
+    )
 
 
 @login_required
@@ -195,8 +218,12 @@ def households(request: HttpRequest) -> HttpResponse:
         node_ids = grid_selectors.ungridded_node_ids(node)
     try:
         page = selectors.household_page(
-            scope=scope, node=node, search=request.GET.get("q", ""), rental=_bool(request.GET.get("rental")),
-            node_ids=node_ids, cursor=request.GET.get("cursor") or None,
+            scope=scope,
+            node=node,
+            search=request.GET.get("q", ""),
+            rental=_bool(request.GET.get("rental")),
+            node_ids=node_ids,
+            cursor=request.GET.get("cursor") or None,
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -229,7 +256,7 @@ def household_create(request: HttpRequest) -> HttpResponse:
     form = HouseholdForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            household = services.household_create(actor=request.user, node=node, **form.cleaned_data)  # type: ignore[arg-type]
+            household = services.household_create(actor=current_user(request), node=node, **form.cleaned_data)
         except ApplicationError as exc:
             add_service_error(form, exc)
         else:
@@ -248,13 +275,17 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.household_update(actor=request.user, household=household, data=form.cleaned_data)  # type: ignore[arg-type]
+            services.household_update(
+                actor=current_user(request), household=household, data=form.cleaned_data
+            )
         except ApplicationError as exc:
             add_service_error(form, exc)
         else:
             messages.success(request, "已保存")
             return redirect("people:household", household.pk)
-    return render(request, "people/form.html", {"form": form, "title": f"修改住户：{household.address}", "back": ""})
+    return render(
+        request, "people/form.html", {"form": form, "title": f"修改住户：{household.address}", "back": ""}
+    )
 
 
 @login_required
@@ -263,8 +294,12 @@ def organizations(request: HttpRequest) -> HttpResponse:
     node = _node_param(request)
     try:
         page = selectors.organization_page(
-            scope=scope, node=node, search=request.GET.get("q", ""), kind=request.GET.get("kind", ""),
-            key_place=_bool(request.GET.get("key_place")), cursor=request.GET.get("cursor") or None,
+            scope=scope,
+            node=node,
+            search=request.GET.get("q", ""),
+            kind=request.GET.get("kind", ""),
+            key_place=_bool(request.GET.get("key_place")),
+            cursor=request.GET.get("cursor") or None,
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -295,9 +330,13 @@ def organization_form(request: HttpRequest, pk: int | None = None) -> HttpRespon
     if request.method == "POST" and form.is_valid():
         try:
             if org:
-                org = services.organization_update(actor=request.user, organization=org, data=form.cleaned_data)  # type: ignore[arg-type]
+                org = services.organization_update(
+                    actor=current_user(request), organization=org, data=form.cleaned_data
+                )
             else:
-                org = services.organization_create(actor=request.user, node=node, data=form.cleaned_data)
+                org = services.organization_create(
+                    actor=current_user(request), node=node, data=form.cleaned_data
+                )
         except ApplicationError as exc:
             add_service_error(form, exc)
         else:

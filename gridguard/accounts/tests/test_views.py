@@ -45,7 +45,9 @@ def test_audit_page_needs_the_right(client, bob, alice):
     assert client.get(reverse("accounts:audit")).status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/", "/grids/", "/people/persons/", "/people/households/", "/people/organizations/"])
+@pytest.mark.parametrize(
+    "path", ["/", "/grids/", "/people/persons/", "/people/households/", "/people/organizations/"]
+)
 def test_main_pages_render_for_a_grid_worker(client, bob, path):
     client.force_login(bob)
     assert client.get(path).status_code in (200, 302)
@@ -53,7 +55,9 @@ def test_main_pages_render_for_a_grid_worker(client, bob, path):
 
 def test_audit_log_lists_only_scoped_entries(client, alice, town, admin_user):
     AuditLog.objects.create(actor=admin_user, action="reveal", object_repr="东", node_path=town.a1.path)
-    AuditLog.objects.create(actor=admin_user, action="reveal", object_repr="西城的记录", node_path=town.b1.path)
+    AuditLog.objects.create(
+        actor=admin_user, action="reveal", object_repr="西城的记录", node_path=town.b1.path
+    )
     client.force_login(alice)
     body = client.get(reverse("accounts:audit")).content.decode()
     assert "西城的记录" not in body

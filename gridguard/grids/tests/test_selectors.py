@@ -6,10 +6,22 @@ from gridguard.people.services import household_create, person_register
 
 def test_board_counts_households_persons_party_and_groups(town, alice):
     h = household_create(actor=alice, node=town.a1_b1, room="101")
-    person_register(actor=alice, household=h, data={"name": "张三", "id_number": idno(1940, 1), "relation": "户主",
-                                                    "tags": "空巢老人,低保", "is_party_member": "是"})
-    person_register(actor=alice, household=h, data={"name": "李四", "id_number": idno(1942, 2), "relation": "配偶",
-                                                    "tags": "空巢老人"})
+    person_register(
+        actor=alice,
+        household=h,
+        data={
+            "name": "张三",
+            "id_number": idno(1940, 1),
+            "relation": "户主",
+            "tags": "空巢老人,低保",
+            "is_party_member": "是",
+        },
+    )
+    person_register(
+        actor=alice,
+        household=h,
+        data={"name": "李四", "id_number": idno(1942, 2), "relation": "配偶", "tags": "空巢老人"},
+    )
     services.staff_assign(actor=alice, node=town.a1, duty="grid_chief", name="王网格", phone="13800138000")
     board = selectors.grid_board(scope=scope_for(alice), node=town.a1)
     groups = dict(board.groups)
@@ -20,7 +32,9 @@ def test_board_counts_households_persons_party_and_groups(town, alice):
 
 def test_coverage_finds_the_gaps(town, alice, admin_user, levels):
     services.staff_assign(actor=alice, node=town.a1, duty="grid_chief", name="王网格")
-    household_create(actor=alice, node=town.east, room="无网格1号")  # attached to the community, under no grid
+    household_create(
+        actor=alice, node=town.east, room="无网格1号"
+    )  # attached to the community, under no grid
     person_register(actor=alice, node=town.a1, data={"name": "流浪人员", "relation": "其他"})
     services.node_create(actor=admin_user, parent=town.town, name="南村", level=levels["community"])
     c = selectors.coverage(scope=scope_for(admin_user), node=town.town)

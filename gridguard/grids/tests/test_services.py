@@ -11,7 +11,9 @@ from gridguard.people.services import household_create, person_register
 @pytest.fixture
 def household_a1(town, alice):
     household = household_create(actor=alice, node=town.a1_b1, room="101")
-    person_register(actor=alice, household=household, data={"name": "张三", "id_number": idno(), "relation": "户主"})
+    person_register(
+        actor=alice, household=household, data={"name": "张三", "id_number": idno(), "relation": "户主"}
+    )
     return household
 
 
@@ -92,5 +94,7 @@ def test_staff_assignment_validates_phone(town, alice):
     with pytest.raises(ApplicationError) as err:
         services.staff_assign(actor=alice, node=town.a1, duty="grid_chief", name="王五", phone="123")
     assert err.value.field == "phone"
-    s = services.staff_assign(actor=alice, node=town.a1, duty="grid_chief", name="王五", phone="138-0013-8000")
+    s = services.staff_assign(
+        actor=alice, node=town.a1, duty="grid_chief", name="王五", phone="138-0013-8000"
+    )
     assert s.phone == "13800138000"

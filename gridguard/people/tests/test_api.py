@@ -9,8 +9,14 @@ from gridguard.people import services
 def data(town, street_official):
     east = services.household_create(actor=street_official, node=town.a1_b1, room="101")
     west = services.household_create(actor=street_official, node=town.b1_b1, room="909")
-    zs = services.person_register(actor=street_official, household=east, data={"name": "张三", "id_number": idno(1980, 1), "phone": "13812345678", "relation": "户主"})
-    ww = services.person_register(actor=street_official, household=west, data={"name": "王五", "id_number": idno(1980, 3)})
+    zs = services.person_register(
+        actor=street_official,
+        household=east,
+        data={"name": "张三", "id_number": idno(1980, 1), "phone": "13812345678", "relation": "户主"},
+    )
+    ww = services.person_register(
+        actor=street_official, household=west, data={"name": "王五", "id_number": idno(1980, 3)}
+    )
     return {"east": east, "west": west, "zs": zs, "ww": ww}
 
 
@@ -44,14 +50,18 @@ def test_api_create_reports_field_error_in_chinese(client, bob, data):
     _, key = device_token_create(actor=bob, user=bob, name="手机")
     headers = {"Authorization": f"Bearer {key}"}
     response = client.post(
-        "/api/persons", {"name": "李四", "id_number": "110105194912310021", "household_id": data["east"].pk},
-        content_type="application/json", headers=headers,
+        "/api/persons",
+        {"name": "李四", "id_number": "110105194912310021", "household_id": data["east"].pk},
+        content_type="application/json",
+        headers=headers,
     )
     assert response.status_code == 400
     assert response.json()["field"] == "id_number" and "校验位" in response.json()["message"]
     response = client.post(
-        "/api/persons", {"name": "李四", "id_number": idno(1985, 7), "household_id": data["east"].pk, "tags": ["低保"]},
-        content_type="application/json", headers=headers,
+        "/api/persons",
+        {"name": "李四", "id_number": idno(1985, 7), "household_id": data["east"].pk, "tags": ["低保"]},
+        content_type="application/json",
+        headers=headers,
     )
     assert response.status_code == 201 and response.json()["tags"] == ["低保"]
 
@@ -59,8 +69,10 @@ def test_api_create_reports_field_error_in_chinese(client, bob, data):
 def test_api_cannot_create_in_other_grid(client, charlie, data):
     _, key = device_token_create(actor=charlie, user=charlie, name="手机")
     response = client.post(
-        "/api/persons", {"name": "李四", "household_id": data["east"].pk},
-        content_type="application/json", headers={"Authorization": f"Bearer {key}"},
+        "/api/persons",
+        {"name": "李四", "household_id": data["east"].pk},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {key}"},
     )
     assert response.status_code == 404
 

@@ -18,14 +18,23 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop in this thread
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = (
+        "true"  # Playwright's sync API runs an event loop in this thread
+    )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()
@@ -33,7 +42,9 @@ def browser():
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN")
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
     page = context.new_page()
     yield page
     context.close()
@@ -42,8 +53,16 @@ def phone(browser):
 def test_grid_worker_on_a_phone_sees_own_grid_only(live_server, phone, town, bob, street_official):
     east = services.household_create(actor=street_official, node=town.a1_b1, room="101")
     west = services.household_create(actor=street_official, node=town.b1_b1, room="909")
-    services.person_register(actor=street_official, household=east, data={"name": "张三", "id_number": idno(1980, 1), "phone": "13812345678", "relation": "户主"})
-    services.person_register(actor=street_official, household=west, data={"name": "王五", "id_number": idno(1980, 3), "relation": "户主"})
+    services.person_register(
+        actor=street_official,
+        household=east,
+        data={"name": "张三", "id_number": idno(1980, 1), "phone": "13812345678", "relation": "户主"},
+    )
+    services.person_register(
+        actor=street_official,
+        household=west,
+        data={"name": "王五", "id_number": idno(1980, 3), "relation": "户主"},
+    )
 
     phone.goto(f"{live_server.url}/accounts/login/")
     phone.fill("#id_username", "bob")

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from conftest import idno
 from gridguard.core.errors import ApplicationError
@@ -20,14 +21,16 @@ def test_conflicting_sex_is_an_error(db):
 
 
 def test_birth_in_future_is_refused(db):
-    tomorrow = dt.date.today() + dt.timedelta(days=2)
+    tomorrow = timezone.localdate() + dt.timedelta(days=2)
     with pytest.raises(ApplicationError) as err:
-        clean_person({"name": "新生儿", "birth_date": tomorrow.isoformat()}, today=dt.date.today())
+        clean_person({"name": "新生儿", "birth_date": tomorrow.isoformat()}, today=timezone.localdate())
     assert err.value.code == "birth_future" and "晚于今天" in err.value.message
 
 
 def test_passport_is_kept_as_is(db):
-    p = clean_person({"name": "John Smith", "id_type": "护照", "id_number": "e12345678", "birth_date": "1990/1/2"})
+    p = clean_person(
+        {"name": "John Smith", "id_type": "护照", "id_number": "e12345678", "birth_date": "1990/1/2"}
+    )
     assert p.id_number == "E12345678" and p.birth_date == dt.date(1990, 1, 2)
 
 

@@ -9,21 +9,34 @@ from gridguard.people import selectors, services
 def people(town, alice):
     east = services.household_create(actor=alice, node=town.a1_b1, room="101")
     west_official = alice  # alice cannot write in the west; use the admin-like street official there
-    zs = services.person_register(actor=alice, household=east, data={"name": "张三", "id_number": idno(1980, 1), "phone": "13800000001", "relation": "户主"})
-    zsf = services.person_register(actor=alice, household=east, data={"name": "张三丰", "id_number": idno(1981, 3), "relation": "父母"})
+    zs = services.person_register(
+        actor=alice,
+        household=east,
+        data={"name": "张三", "id_number": idno(1980, 1), "phone": "13800000001", "relation": "户主"},
+    )
+    zsf = services.person_register(
+        actor=alice, household=east, data={"name": "张三丰", "id_number": idno(1981, 3), "relation": "父母"}
+    )
     return {"east": east, "zs": zs, "zsf": zsf, "official": west_official}
 
 
 @pytest.fixture
 def west_person(town, street_official):
     h = services.household_create(actor=street_official, node=town.b1_b1, room="9")
-    return services.person_register(actor=street_official, household=h, data={"name": "张四", "id_number": idno(1990, 5)})
+    return services.person_register(
+        actor=street_official, household=h, data={"name": "张四", "id_number": idno(1990, 5)}
+    )
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("zs", {"张三", "张三丰"}), ("张三", {"张三", "张三丰"}), ("张三丰", {"张三丰"}), ("13800000001", {"张三"}),
-     ("138-0000-0001", {"张三"})],
+    [
+        ("zs", {"张三", "张三丰"}),
+        ("张三", {"张三", "张三丰"}),
+        ("张三丰", {"张三丰"}),
+        ("13800000001", {"张三"}),
+        ("138-0000-0001", {"张三"}),
+    ],
 )
 def test_search_by_initials_name_and_phone(people, alice, text, expected):
     assert {p.name for p in selectors.person_search(scope=scope_for(alice), text=text)} == expected
@@ -31,7 +44,10 @@ def test_search_by_initials_name_and_phone(people, alice, text, expected):
 
 def test_search_by_identity_number_with_lowercase_and_spaces(people, alice):
     number = people["zs"].id_number
-    assert [p.name for p in selectors.person_search(scope=scope_for(alice), text=f" {number[:6]} {number[6:]} ".lower())] == ["张三"]
+    assert [
+        p.name
+        for p in selectors.person_search(scope=scope_for(alice), text=f" {number[:6]} {number[6:]} ".lower())
+    ] == ["张三"]
 
 
 def test_search_never_leaks_outside_scope(people, west_person, charlie, alice):
@@ -42,7 +58,9 @@ def test_search_never_leaks_outside_scope(people, west_person, charlie, alice):
 def test_keyset_pages_cover_everything_once(town, alice):
     h = services.household_create(actor=alice, node=town.a1, room="1")
     for i in range(7):
-        services.person_register(actor=alice, household=h, data={"name": f"人{i}", "id_number": idno(1970, i * 2 + 1)})
+        services.person_register(
+            actor=alice, household=h, data={"name": f"人{i}", "id_number": idno(1970, i * 2 + 1)}
+        )
     seen, cursor = [], None
     while True:
         page = selectors.person_page(scope=scope_for(alice), node=town.east, cursor=cursor, limit=3)

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from conftest import idno
 from gridguard.accounts.models import AuditLog
@@ -15,7 +16,9 @@ def home(town, bob):
 
 
 def test_register_sets_head_and_history(home, bob):
-    p = services.person_register(actor=bob, household=home, data={"name": "张三", "id_number": idno(), "relation": "户主"})
+    p = services.person_register(
+        actor=bob, household=home, data={"name": "张三", "id_number": idno(), "relation": "户主"}
+    )
     home.refresh_from_db()
     assert home.head_id == p.pk
     assert p.created_by == bob and p.node_path == home.node_path
@@ -43,7 +46,9 @@ def test_building_chief_role_cannot_edit(town):
 
 
 def test_update_records_the_change(home, bob):
-    p = services.person_register(actor=bob, household=home, data={"name": "张三", "id_number": idno(), "phone": "13800138000"})
+    p = services.person_register(
+        actor=bob, household=home, data={"name": "张三", "id_number": idno(), "phone": "13800138000"}
+    )
     services.person_update(actor=bob, person=p, data={"phone": "+86 139 0013 9000"})
     p.refresh_from_db()
     assert p.phone == "13900139000"
@@ -53,8 +58,10 @@ def test_update_records_the_change(home, bob):
 
 def test_move_between_households_then_out_keeps_history(town, home, bob):
     other = services.household_create(actor=bob, node=town.a1_b1, room="302")
-    p = services.person_register(actor=bob, household=home, data={"name": "张三", "id_number": idno(), "relation": "户主"})
-    today = dt.date.today()
+    p = services.person_register(
+        actor=bob, household=home, data={"name": "张三", "id_number": idno(), "relation": "户主"}
+    )
+    today = timezone.localdate()
     services.person_move(actor=bob, person=p, household=other, date=today, relation="spouse")
     services.person_move(actor=bob, person=p, household=None, date=today, note="迁往外地")
     p.refresh_from_db()
@@ -68,25 +75,30 @@ def test_move_between_households_then_out_keeps_history(town, home, bob):
 def test_death_is_dated_and_final(home, bob):
     p = services.person_register(actor=bob, household=home, data={"name": "张三", "id_number": idno()})
     with pytest.raises(ApplicationError):
-        services.person_death(actor=bob, person=p, date=dt.date.today() + dt.timedelta(days=3))
+        services.person_death(actor=bob, person=p, date=timezone.localdate() + dt.timedelta(days=3))
     services.person_death(actor=bob, person=p, date=dt.date(2024, 5, 1))
     p.refresh_from_db()
     assert p.status == "deceased"
     with pytest.raises(ApplicationError):
-        services.person_move(actor=bob, person=p, household=None, date=dt.date.today())
+        services.person_move(actor=bob, person=p, household=None, date=timezone.localdate())
 
 
 def test_birth_needs_a_birth_date(home, bob):
     with pytest.raises(ApplicationError):
         services.person_register(actor=bob, household=home, data={"name": "宝宝"}, birth=True)
     baby = services.person_register(
-        actor=bob, household=home, data={"name": "宝宝", "birth_date": "2024-03-01", "relation": "子女"}, birth=True
+        actor=bob,
+        household=home,
+        data={"name": "宝宝", "birth_date": "2024-03-01", "relation": "子女"},
+        birth=True,
     )
     assert PersonEvent.objects.get(person=baby).kind == "birth"
 
 
 def test_reveal_is_audited_and_needs_the_role(home, bob, alice):
-    p = services.person_register(actor=bob, household=home, data={"name": "张三", "id_number": idno(), "phone": "13800138000"})
+    p = services.person_register(
+        actor=bob, household=home, data={"name": "张三", "id_number": idno(), "phone": "13800138000"}
+    )
     with pytest.raises(PermissionDenied):
         services.person_reveal(actor=bob, person=p)
     assert services.person_reveal(actor=alice, person=p)["phone"] == "13800138000"
@@ -95,7 +107,9 @@ def test_reveal_is_audited_and_needs_the_role(home, bob, alice):
 
 
 def test_organization_kind_words(town, alice):
-    org = services.organization_create(actor=alice, node=town.a1, data={"name": "幸福超市", "kind": "超市", "is_key_place": "是"})
+    org = services.organization_create(
+        actor=alice, node=town.a1, data={"name": "幸福超市", "kind": "超市", "is_key_place": "是"}
+    )
     assert org.kind == "supermarket" and org.is_key_place and org.name_initials == "xfcs"
     with pytest.raises(ApplicationError) as err:
         services.organization_create(actor=alice, node=town.a1, data={"name": "x", "kind": "飞船"})

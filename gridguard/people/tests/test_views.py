@@ -9,8 +9,16 @@ from gridguard.people import services
 def data(town, street_official):
     east = services.household_create(actor=street_official, node=town.a1_b1, room="101")
     west = services.household_create(actor=street_official, node=town.b1_b1, room="909")
-    zs = services.person_register(actor=street_official, household=east, data={"name": "张三", "id_number": idno(1980, 1), "phone": "13812345678", "relation": "户主"})
-    ww = services.person_register(actor=street_official, household=west, data={"name": "王五", "id_number": idno(1980, 3), "relation": "户主"})
+    zs = services.person_register(
+        actor=street_official,
+        household=east,
+        data={"name": "张三", "id_number": idno(1980, 1), "phone": "13812345678", "relation": "户主"},
+    )
+    ww = services.person_register(
+        actor=street_official,
+        household=west,
+        data={"name": "王五", "id_number": idno(1980, 3), "relation": "户主"},
+    )
     return {"east": east, "west": west, "zs": zs, "ww": ww}
 
 
@@ -48,8 +56,16 @@ def test_reveal_shows_full_number_for_official(client, alice, data):
 def test_person_form_shows_chinese_field_error(client, bob, data):
     client.force_login(bob)
     url = reverse("people:person_create") + f"?household={data['east'].pk}"
-    response = client.post(url, {"name": "李四", "id_type": "id", "id_number": "110105194912310021",
-                                 "relation": "spouse", "residency": "registered"})
+    response = client.post(
+        url,
+        {
+            "name": "李四",
+            "id_type": "id",
+            "id_number": "110105194912310021",
+            "relation": "spouse",
+            "residency": "registered",
+        },
+    )
     assert response.status_code == 200
     assert "校验位错误" in response.content.decode()
 
@@ -57,8 +73,17 @@ def test_person_form_shows_chinese_field_error(client, bob, data):
 def test_person_create_and_history_page(client, bob, data):
     client.force_login(bob)
     url = reverse("people:person_create") + f"?household={data['east'].pk}"
-    response = client.post(url, {"name": "李四", "id_type": "id", "id_number": idno(1982, 2),
-                                 "relation": "spouse", "residency": "registered", "tags": ["0", "3"]})
+    response = client.post(
+        url,
+        {
+            "name": "李四",
+            "id_type": "id",
+            "id_number": idno(1982, 2),
+            "relation": "spouse",
+            "residency": "registered",
+            "tags": ["0", "3"],
+        },
+    )
     assert response.status_code == 302
     detail = client.get(response["Location"]).content.decode()
     assert "李四" in detail and "空巢老人" in detail and "登记" in detail
