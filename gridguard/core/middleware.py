@@ -1,5 +1,8 @@
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
+from django.utils import translation
 
 from gridguard.core.errors import ApplicationError
 
@@ -19,3 +22,15 @@ class ApplicationErrorMiddleware:
         if request.headers.get("HX-Request"):
             return HttpResponse(exception.message, status=exception.status)
         return render(request, "core/error.html", {"error": exception}, status=exception.status)
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Chinese first: the UI is zh-hans unless the user chose another language (the cookie
+    set by the language switcher). A phone or PC set to English still gets Chinese."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -1,15 +1,23 @@
 from django.contrib.auth.decorators import login_required
+from django.db.models import Min
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from gridguard.accounts.scope import scope_for
-from gridguard.grids.selectors import visible_roots
+from gridguard.grids.models import Level
+from gridguard.grids.selectors import grid_board, visible_roots
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """Home by role: a grid-level user sees their grid's board at once; officials get their
+    nodes with the coverage check, import and audit one click away."""
     scope = scope_for(request.user)
-    return render(request, "core/home.html", {"roots": visible_roots(scope=scope)})
+    roots = visible_roots(scope=scope)
+    grid_rank = Level.objects.filter(is_grid=True).aggregate(r=Min("rank"))["r"]
+    at_grid = [n for n in roots if grid_rank is not None and n.level.rank >= grid_rank]
+    boards = [grid_board(scope=scope, node=n) for n in at_grid[:3]]
+    return render(request, "core/home.html", {"roots": roots, "boards": boards})
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
