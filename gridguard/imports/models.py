@@ -2,36 +2,37 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ImportJob(models.Model):
     class Kind(models.TextChoices):
-        PEOPLE = "people", "户与人员"
-        ORGANIZATIONS = "organizations", "单位/场所"
-        TREE = "tree", "网格结构"
+        PEOPLE = "people", _("户与人员")
+        ORGANIZATIONS = "organizations", _("单位/场所")
+        TREE = "tree", _("网格结构")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "排队中"
-        RUNNING = "running", "处理中"
-        DONE = "done", "已完成"
-        REFUSED = "refused", "有错误，未导入"
-        FAILED = "failed", "处理失败"
+        PENDING = "pending", _("排队中")
+        RUNNING = "running", _("处理中")
+        DONE = "done", _("已完成")
+        REFUSED = "refused", _("有错误，未导入")
+        FAILED = "failed", _("处理失败")
 
-    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
-    filename = models.CharField("文件名", max_length=255)
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    filename = models.CharField(_("文件名"), max_length=255)
     stored_path = models.CharField(max_length=500, blank=True)
-    good_rows_only = models.BooleanField("仅导入正确行", default=False)
+    good_rows_only = models.BooleanField(_("仅导入正确行"), default=False)
     root = models.ForeignKey(
-        "grids.GridNode", verbose_name="导入到", null=True, blank=True, on_delete=models.SET_NULL
+        "grids.GridNode", verbose_name=_("导入到"), null=True, blank=True, on_delete=models.SET_NULL
     )
-    total_rows = models.PositiveIntegerField("总行数", default=0)
-    processed_rows = models.PositiveIntegerField("已校验行数", default=0)
-    imported_rows = models.PositiveIntegerField("已导入行数", default=0)
-    error_rows = models.PositiveIntegerField("错误行数", default=0)
-    errors = models.JSONField("错误报告", default=list, blank=True)
-    summary = models.JSONField("结果", default=dict, blank=True)
-    message = models.CharField("说明", max_length=500, blank=True)
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已校验行数"), default=0)
+    imported_rows = models.PositiveIntegerField(_("已导入行数"), default=0)
+    error_rows = models.PositiveIntegerField(_("错误行数"), default=0)
+    errors = models.JSONField(_("错误报告"), default=list, blank=True)
+    summary = models.JSONField(_("结果"), default=dict, blank=True)
+    message = models.CharField(_("说明"), max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -39,8 +40,8 @@ class ImportJob(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        verbose_name = "导入任务"
-        verbose_name_plural = "导入任务"
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.filename}"
