@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from gridguard.accounts.scope import Scope
 from gridguard.core.errors import ApplicationError, NotFound
@@ -53,7 +54,7 @@ def decode_cursor(cursor: str) -> tuple[str, int]:
         path, pk = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
         return path, int(pk)
     except (ValueError, UnicodeDecodeError):
-        raise ApplicationError("cursor_invalid", "分页参数无效", field="cursor") from None
+        raise ApplicationError("cursor_invalid", _("分页参数无效"), field="cursor") from None
 
 
 @dataclass
@@ -87,6 +88,17 @@ def person_base(scope: Scope) -> QuerySet[Person]:
     return scope.filter(Person.objects.select_related("household", "node"))
 
 
+def within(scope: Scope, qs: QuerySet, node: GridNode | None) -> QuerySet:
+    """Limit ``qs`` to the node's subtree (checked against the scope) or else to the scope.
+
+    One range on node_path, not two: SQLite would otherwise scan from the start of the
+    scope's range to reach a node far down it."""
+    if node is None:
+        return scope.filter(qs)
+    scope.check(node.path)
+    return qs.filter(subtree_q(node.path))
+
+
 def person_get(*, scope: Scope, pk: int) -> Person:
     person = (
         Person.objects.select_related("household", "node", "created_by", "updated_by").filter(pk=pk).first()
@@ -98,23 +110,28 @@ def person_get(*, scope: Scope, pk: int) -> Person:
 
 
 def person_search_q(text: str) -> Q:
-    """What a search box means: identity number, phone, pinyin initials, name prefix or address."""
+    """What a search box means: identity number, phone, pinyin initials or name prefix."""
+    return _search(text)[0]
+
+
+def _search(text: str) -> tuple[Q, str]:
+    """The filter for a search text and the indexed column to order its matches by."""
     text = clean_text(text)
     ident = clean_id_number(text)
     if _ID_LIKE.match(ident):
         from gridguard.core.identity import upgrade_legacy
 
         number = upgrade_legacy(ident) if len(ident) == 15 else ident
-        return Q(id_number=number)
+        return Q(id_number=number), "id_number"
     phone = clean_phone(text)
     if _DIGITS.match(phone) and 7 <= len(phone) <= 12:
-        return Q(phone=phone)
+        return Q(phone=phone), "phone"
     lowered = text.lower().replace(" ", "")
     if _LATIN.match(lowered):
-        return prefix_q("name_initials", lowered)
+        return prefix_q("name_initials", lowered), "name_initials"
     if len(ident) >= 6 and (_DIGITS.match(ident[:-1]) or ident.isalnum()) and ident.isascii():
-        return Q(id_number=ident)
-    return prefix_q("name", text.replace(" ", ""))
+        return Q(id_number=ident), "id_number"
+    return prefix_q("name", text.replace(" ", "")), "name"
 
 
 def person_page(
@@ -130,10 +147,7 @@ def person_page(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page:
-    qs = person_base(scope)
-    if node is not None:
-        scope.check(node.path)
-        qs = qs.filter(subtree_q(node.path))
+    qs = within(scope, Person.objects.select_related("household", "node"), node)
     if status:
         qs = qs.filter(status=status)
     if search.strip():
@@ -159,8 +173,9 @@ def models_bitand(field_name: str, mask: int):  # type: ignore[no-untyped-def]
 def person_search(*, scope: Scope, text: str, limit: int = 20) -> list[Person]:
     if not text.strip():
         return []
-    qs = person_base(scope).filter(person_search_q(text))
-    return list(qs.order_by("name", "id")[:limit])
+    q, order = _search(text)
+    qs = person_base(scope).filter(q)
+    return list(qs.order_by(order, "id")[:limit])
 
 
 def person_events(person: Person) -> list[Any]:
@@ -196,10 +211,7 @@ def household_page(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page:
-    qs = scope.filter(Household.objects.select_related("head", "node")).filter(is_active=True)
-    if node is not None:
-        scope.check(node.path)
-        qs = qs.filter(subtree_q(node.path))
+    qs = within(scope, Household.objects.select_related("head", "node"), node).filter(is_active=True)
     if node_ids is not None:
         qs = qs.filter(node_id__in=node_ids)
     if search.strip():
@@ -231,10 +243,7 @@ def organization_page(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page:
-    qs = scope.filter(Organization.objects.select_related("node")).filter(is_active=True)
-    if node is not None:
-        scope.check(node.path)
-        qs = qs.filter(subtree_q(node.path))
+    qs = within(scope, Organization.objects.select_related("node"), node).filter(is_active=True)
     if search.strip():
         text = clean_text(search)
         lowered = text.lower()
