@@ -48,17 +48,22 @@ class Command(BaseCommand):
             + "）"
         )
         if result.logins:
-            self.stdout.write("")
-            self.stdout.write("演示账号：")
-            rows = [("用户名", "密码", "角色", "姓名", "管辖节点")]
-            rows += [(lg.username, lg.password, lg.role, lg.full_name, lg.node) for lg in result.logins]
-            widths = [max(_width(r[i]) for r in rows) for i in range(4)]
-            for row in rows:
-                cells = [row[i] + " " * (widths[i] - _width(row[i])) for i in range(4)]
-                self.stdout.write("  " + "  ".join(cells) + "  " + row[4])
-            self.stdout.write("")
+            write_logins(self.stdout.write, result.logins)
             if any(lg.created and lg.username != ADMIN_USERNAME for lg in result.logins):
                 self.stdout.write(f"除 {ADMIN_USERNAME} 外，新建的演示账号密码均为：{DEMO_PASSWORD}")
+
+
+def write_logins(write, logins) -> None:  # type: ignore[no-untyped-def]
+    """The demo logins as an aligned table (CJK characters take two columns)."""
+    write("")
+    write("演示账号：")
+    rows = [("用户名", "密码", "角色", "姓名", "管辖节点")]
+    rows += [(lg.username, lg.password, lg.role, lg.full_name, lg.node) for lg in logins]
+    widths = [max(_width(r[i]) for r in rows) for i in range(4)]
+    for row in rows:
+        cells = [row[i] + " " * (widths[i] - _width(row[i])) for i in range(4)]
+        write("  " + "  ".join(cells) + "  " + row[4])
+    write("")
 
 
 def _width(text: str) -> int:
