@@ -1054,7 +1054,7 @@ def _wipe_plan() -> tuple[list[type[models.Model]], list[tuple[type[models.Model
                 continue
             for f in model._meta.concrete_fields:
                 if f.is_relation and f.related_model in wipe:
-                    if f.remote_field.on_delete in (models.SET_NULL,) and f.null:
+                    if getattr(f.remote_field, "on_delete", None) is models.SET_NULL and f.null:
                         if (model, f.column) not in nulls:
                             nulls.append((model, f.column))
                     else:
@@ -1084,7 +1084,7 @@ def wipe_demo(out: Callable[[str], None] = lambda s: None) -> None:
             for model, _col in nulls:
                 for f in model._meta.concrete_fields:
                     if f.is_relation and f.related_model in wipe:
-                        referenced_outside.add(f.related_model._meta.db_table)
+                        referenced_outside.add(f.related_model._meta.db_table)  # type: ignore[union-attr]
             fast = [t for t in tables if t not in referenced_outside]
             if fast:
                 cur.execute("TRUNCATE " + ", ".join(qn(t) for t in fast))
