@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gridguard.accounts.models import AuditLog, DeviceToken, Jurisdiction, Role, User
 from gridguard.core.errors import ApplicationError
@@ -61,7 +62,9 @@ def user_create(
     is_superuser: bool = False,
 ) -> User:
     if User.objects.filter(username=username).exists():
-        raise ApplicationError("username_taken", f"用户名“{username}”已存在", field="username")
+        raise ApplicationError(
+            "username_taken", _("用户名“{username}”已存在").format(username=username), field="username"
+        )
     user = User(
         username=username,
         full_name=full_name,
@@ -81,7 +84,7 @@ def user_create(
 def device_token_create(*, actor: User, user: User, name: str) -> tuple[DeviceToken, str]:
     """Create a token; the clear key is returned once and never stored."""
     if not name.strip():
-        raise ApplicationError("name_required", "请填写设备名称", field="name")
+        raise ApplicationError("name_required", _("请填写设备名称"), field="name")
     key = "gg_" + secrets.token_urlsafe(32)
     token = DeviceToken.objects.create(
         user=user, name=name.strip(), key_hash=DeviceToken.hash_key(key), prefix=key[:8]

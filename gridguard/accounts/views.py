@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridguard.accounts import selectors, services
@@ -63,5 +64,5 @@ def tokens(request: HttpRequest) -> HttpResponse:
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(DeviceToken, pk=pk, user=current_user(request))
     services.device_token_revoke(actor=current_user(request), token=token)
-    messages.success(request, "令牌已停用")
+    messages.success(request, _("令牌已停用"))
     return redirect("accounts:tokens")

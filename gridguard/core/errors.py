@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 
 class ApplicationError(Exception):
-    """A rule was broken. ``message`` is shown to the user (Chinese first)."""
+    """A rule was broken. ``message`` is shown to the user: Chinese first, translated with gettext
+    when raised, so it is in the language of the request that broke the rule."""
 
     status = 400
 
@@ -31,12 +34,16 @@ class ApplicationError(Exception):
 class PermissionDenied(ApplicationError):
     status = 403
 
-    def __init__(self, message: str = "无权访问：不在您的管辖范围内 (outside your jurisdiction)", **kw: Any):
+    def __init__(self, message: str | None = None, **kw: Any):
+        if message is None:  # translated when raised, in the language of the request
+            message = _("无权访问：不在您的管辖范围内 (outside your jurisdiction)")
         super().__init__("forbidden", message, **kw)
 
 
 class NotFound(ApplicationError):
     status = 404
 
-    def __init__(self, message: str = "记录不存在或不在您的管辖范围内 (not found)", **kw: Any):
+    def __init__(self, message: str | None = None, **kw: Any):
+        if message is None:
+            message = _("记录不存在或不在您的管辖范围内 (not found)")
         super().__init__("not_found", message, **kw)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext as _
+
 from gridguard.core.errors import ApplicationError
 
 # Full-width ASCII variants (！ to ～) map to their half-width counterparts; the ideographic
@@ -71,5 +73,7 @@ def validate_phone(phone: str) -> str:
     if _MOBILE.fullmatch(phone) or _LANDLINE.fullmatch(phone) or (phone.isdigit() and 7 <= len(phone) <= 8):
         return phone
     raise ApplicationError(
-        "phone_invalid", f"电话号码“{phone}”格式不正确（应为 11 位手机号或带区号的固定电话）", field="phone"
+        "phone_invalid",
+        _("电话号码“{phone}”格式不正确（应为 11 位手机号或带区号的固定电话）").format(phone=phone),
+        field="phone",
     )

@@ -1,4 +1,5 @@
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from gridguard.accounts.scope import current_user, scope_for
@@ -127,7 +128,9 @@ def node_child_create(request: HttpRequest, node_id: int, payload: NodeIn):  # t
     parent = _get(request, node_id)
     level = Level.objects.filter(code=payload.level).first()
     if level is None:
-        raise ApplicationError("level_unknown", f"未知层级“{payload.level}”", field="level")
+        raise ApplicationError(
+            "level_unknown", _("未知层级“{level}”").format(level=payload.level), field="level"
+        )
     node = services.node_create(
         actor=current_user(request), parent=parent, name=payload.name, level=level, code=payload.code
     )

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gridguard.accounts.models import AuditLog, User
 from gridguard.accounts.scope import Scope, scope_for
@@ -26,7 +27,7 @@ PATHED_TABLES = ("people_household", "people_person", "people_organization")
 
 def _require_tree_rights(scope: Scope, *nodes: GridNode) -> None:
     if not scope.can_manage_tree:
-        raise PermissionDenied("您的角色不能调整网格")
+        raise PermissionDenied(_("您的角色不能调整网格"))
     for node in nodes:
         scope.check(node.path)
 
@@ -34,22 +35,28 @@ def _require_tree_rights(scope: Scope, *nodes: GridNode) -> None:
 def _clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise ApplicationError("name_required", "请填写名称", field="name")
+        raise ApplicationError("name_required", _("请填写名称"), field="name")
     if len(name) > 80:
-        raise ApplicationError("name_too_long", "名称不能超过 80 个字", field="name")
+        raise ApplicationError("name_too_long", _("名称不能超过 80 个字"), field="name")
     return name
 
 
 def _check_sibling_name(parent: GridNode | None, name: str, exclude_pk: int | None = None) -> None:
     siblings = GridNode.objects.get_children(parent) if parent else GridNode.objects.get_root_nodes()
     if siblings.filter(name=name, is_active=True).exclude(pk=exclude_pk).exists():
-        raise ApplicationError("name_taken", f"同级下已有名为“{name}”的节点", field="name")
+        raise ApplicationError(
+            "name_taken", _("同级下已有名为“{name}”的节点").format(name=name), field="name"
+        )
 
 
 def _check_level(parent: GridNode | None, level: Level) -> None:
     if parent is not None and level.rank <= parent.level.rank:
         raise ApplicationError(
-            "level_order", f"“{level.name}”不能建在“{parent.level.name}”之下（层级须逐级向下）", field="level"
+            "level_order",
+            _("“{level}”不能建在“{parent}”之下（层级须逐级向下）").format(
+                level=level.name, parent=parent.level.name
+            ),
+            field="level",
         )
 
 
@@ -68,7 +75,7 @@ def node_create(
         scope = scope_for(actor)
         if parent is None:
             if not scope.everything or not scope.can_manage_tree:
-                raise PermissionDenied("只有系统管理员可以建立顶级节点")
+                raise PermissionDenied(_("只有系统管理员可以建立顶级节点"))
         else:
             _require_tree_rights(scope, parent)
     _check_level(parent, level)
@@ -151,7 +158,7 @@ def node_move(*, actor: User, node: GridNode, new_parent: GridNode) -> GridNode:
     scope = scope_for(actor)
     _require_tree_rights(scope, node, new_parent)
     if new_parent.pk == node.pk or new_parent.path.startswith(node.path):
-        raise ApplicationError("move_into_self", "不能把节点移动到它自己或它的下级之下", field="parent")
+        raise ApplicationError("move_into_self", _("不能把节点移动到它自己或它的下级之下"), field="parent")
     _check_level(new_parent, node.level)
     _check_sibling_name(new_parent, node.name)
     old_label = _node_label(node)
@@ -181,9 +188,9 @@ def node_merge(*, actor: User, source: GridNode, target: GridNode) -> GridNode:
     scope = scope_for(actor)
     _require_tree_rights(scope, source, target)
     if source.pk == target.pk or target.path.startswith(source.path) or source.path.startswith(target.path):
-        raise ApplicationError("merge_related", "只能合并互不包含的两个节点", field="target")
+        raise ApplicationError("merge_related", _("只能合并互不包含的两个节点"), field="target")
     if source.level_id != target.level_id:
-        raise ApplicationError("merge_levels", "只能合并同一层级的节点", field="target")
+        raise ApplicationError("merge_levels", _("只能合并同一层级的节点"), field="target")
     source_label, target_label = _node_label(source), _node_label(target)
     changes = {"from": source_label, "to": target_label, "reason": "merge"}
     for child in list(GridNode.objects.get_children(source)):
@@ -238,7 +245,7 @@ def node_split(
     child_ids = child_ids or []
     household_ids = household_ids or []
     if not child_ids and not household_ids:
-        raise ApplicationError("split_empty", "请选择要拆分出去的下级节点或住户", field="children")
+        raise ApplicationError("split_empty", _("请选择要拆分出去的下级节点或住户"), field="children")
     parent = GridNode.objects.get_parent(node)
     new_node = node_create(
         actor=actor, parent=parent, name=new_name, level=node.level, check_scope=parent is not None
@@ -246,7 +253,7 @@ def node_split(
     changes = {"from": _node_label(node), "to": _node_label(new_node), "reason": "split"}
     children = list(GridNode.objects.get_children(node).filter(pk__in=child_ids))
     if len(children) != len(set(child_ids)):
-        raise ApplicationError("split_children", "所选下级节点不属于该节点", field="children")
+        raise ApplicationError("split_children", _("所选下级节点不属于该节点"), field="children")
     for child in children:
         child.refresh_from_db()
         new_node.refresh_from_db()
@@ -264,7 +271,7 @@ def node_split(
         households = Household.objects.filter(pk__in=household_ids, node=node)
         found = list(households.values_list("pk", flat=True))
         if len(found) != len(set(household_ids)):
-            raise ApplicationError("split_households", "所选住户不直接属于该节点", field="households")
+            raise ApplicationError("split_households", _("所选住户不直接属于该节点"), field="households")
         placeholders = ",".join(["%s"] * len(found))
         _household_regrid_events(
             where_sql=f"id IN ({placeholders})", params=found, changes=changes, actor=actor
@@ -294,13 +301,13 @@ def staff_assign(
 
     scope = scope_for(actor)
     if not scope.can_manage_staff:
-        raise PermissionDenied("您的角色不能分配网格人员")
+        raise PermissionDenied(_("您的角色不能分配网格人员"))
     scope.check(node.path)
     if duty not in Duty.values:
-        raise ApplicationError("duty_unknown", f"未知职责“{duty}”", field="duty")
+        raise ApplicationError("duty_unknown", _("未知职责“{duty}”").format(duty=duty), field="duty")
     name = (name or (user.full_name if user else "")).strip()
     if not name:
-        raise ApplicationError("name_required", "请填写姓名", field="name")
+        raise ApplicationError("name_required", _("请填写姓名"), field="name")
     phone = validate_phone(clean_phone(phone or (user.phone if user else "")))
     assignment = StaffAssignment.objects.create(
         node=node,
@@ -319,7 +326,7 @@ def staff_assign(
 def staff_remove(*, actor: User, assignment: StaffAssignment) -> None:
     scope = scope_for(actor)
     if not scope.can_manage_staff:
-        raise PermissionDenied("您的角色不能分配网格人员")
+        raise PermissionDenied(_("您的角色不能分配网格人员"))
     scope.check(assignment.node.path)
     assignment.until = timezone.localdate()
     assignment.save(update_fields=["until"])

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridguard.accounts.scope import current_user, scope_for
@@ -16,7 +17,7 @@ def _node_or_404(request: HttpRequest, pk: int) -> GridNode:
     try:
         return selectors.node_get(scope=scope_for(request.user), node_id=pk)
     except NotFound:
-        raise Http404("记录不存在或不在您的管辖范围内") from None
+        raise Http404(_("记录不存在或不在您的管辖范围内")) from None
 
 
 def _scope_nodes(request: HttpRequest):  # type: ignore[no-untyped-def]
@@ -57,7 +58,7 @@ def _post_action(request: HttpRequest, node: GridNode, form, template: str, run,
         except ApplicationError as exc:
             add_service_error(form, exc)
         else:
-            messages.success(request, "已保存")
+            messages.success(request, _("已保存"))
             return redirect("grids:node", (result or node).pk)
     return render(request, template, {"node": node, "form": form, **(extra or {})})
 
@@ -74,7 +75,7 @@ def child_create(request: HttpRequest, pk: int) -> HttpResponse:
         lambda d: services.node_create(
             actor=current_user(request), parent=node, name=d["name"], level=d["level"], code=d["code"]
         ),
-        {"title": "新建下级"},
+        {"title": _("新建下级")},
     )
 
 
@@ -88,7 +89,7 @@ def rename(request: HttpRequest, pk: int) -> HttpResponse:
         form,
         "grids/form.html",
         lambda d: services.node_rename(actor=current_user(request), node=node, name=d["name"]),
-        {"title": "更名"},
+        {"title": _("更名")},
     )
 
 
@@ -98,14 +99,14 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
     form = NodeChoiceForm(
         request.POST or None, nodes=_scope_nodes(request).exclude(path__startswith=node.path)
     )
-    form.fields["target"].label = "移动到（新的上级）"
+    form.fields["target"].label = _("移动到（新的上级）")
     return _post_action(
         request,
         node,
         form,
         "grids/form.html",
         lambda d: services.node_move(actor=current_user(request), node=node, new_parent=d["target"]),
-        {"title": "移动"},
+        {"title": _("移动")},
     )
 
 
@@ -115,7 +116,7 @@ def merge(request: HttpRequest, pk: int) -> HttpResponse:
     form = NodeChoiceForm(
         request.POST or None, nodes=_scope_nodes(request).filter(level=node.level).exclude(pk=node.pk)
     )
-    form.fields["target"].label = "并入（目标网格）"
+    form.fields["target"].label = _("并入（目标网格）")
     return _post_action(
         request,
         node,
@@ -123,8 +124,8 @@ def merge(request: HttpRequest, pk: int) -> HttpResponse:
         "grids/form.html",
         lambda d: services.node_merge(actor=current_user(request), source=node, target=d["target"]),
         {
-            "title": "合并",
-            "help": "本节点的下级、住户、人员、单位和人员分工都将并入目标节点，本节点停用，历史保留。",
+            "title": _("合并"),
+            "help": _("本节点的下级、住户、人员、单位和人员分工都将并入目标节点，本节点停用，历史保留。"),
         },
     )
 
@@ -145,7 +146,7 @@ def split(request: HttpRequest, pk: int) -> HttpResponse:
             child_ids=[c.pk for c in d["children"]],
             household_ids=d["households"],
         ),
-        {"title": "拆分"},
+        {"title": _("拆分")},
     )
 
 
@@ -164,7 +165,7 @@ def staff_add(request: HttpRequest, pk: int) -> HttpResponse:
             )
             and node
         ),
-        {"title": "分配人员"},
+        {"title": _("分配人员")},
     )
 
 

@@ -2,6 +2,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from gridguard.accounts.scope import current_user, scope_for
@@ -150,7 +151,7 @@ def _node(request: HttpRequest, node_id: int | None):  # type: ignore[no-untyped
 
 def _limit(limit: int) -> int:
     if not 1 <= limit <= 500:
-        raise ApplicationError("limit_invalid", "limit 须在 1 到 500 之间", field="limit")
+        raise ApplicationError("limit_invalid", _("limit 须在 1 到 500 之间"), field="limit")
     return limit
 
 

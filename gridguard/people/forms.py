@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from gridguard.core.identity import ID_TYPE_CHOICES
 from gridguard.people.models import OrganizationKind, Relation, Residency, Sex, Tag
@@ -9,22 +10,24 @@ def tag_choices() -> list[tuple[int, str]]:
 
 
 class PersonForm(forms.Form):
-    name = forms.CharField(label="姓名", max_length=60)
-    id_type = forms.ChoiceField(label="证件类型", choices=ID_TYPE_CHOICES)
-    id_number = forms.CharField(label="证件号码", max_length=40, required=False)
-    sex = forms.ChoiceField(label="性别", choices=[("", "（按身份证号）"), *Sex.choices], required=False)
+    name = forms.CharField(label=_("姓名"), max_length=60)
+    id_type = forms.ChoiceField(label=_("证件类型"), choices=ID_TYPE_CHOICES)
+    id_number = forms.CharField(label=_("证件号码"), max_length=40, required=False)
+    sex = forms.ChoiceField(
+        label=_("性别"), choices=[("", _("（按身份证号）")), *Sex.choices], required=False
+    )
     birth_date = forms.CharField(
-        label="出生日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("出生日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    phone = forms.CharField(label="联系电话", max_length=30, required=False)
-    relation = forms.ChoiceField(label="与户主关系", choices=Relation.choices)
-    residency = forms.ChoiceField(label="居住类型", choices=Residency.choices)
+    phone = forms.CharField(label=_("联系电话"), max_length=30, required=False)
+    relation = forms.ChoiceField(label=_("与户主关系"), choices=Relation.choices)
+    residency = forms.ChoiceField(label=_("居住类型"), choices=Residency.choices)
     tags = forms.TypedMultipleChoiceField(
-        label="特殊人群", coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("特殊人群"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )
-    is_party_member = forms.BooleanField(label="党员", required=False)
-    employer = forms.CharField(label="工作单位", max_length=100, required=False)
-    note = forms.CharField(label="备注", max_length=200, required=False)
+    is_party_member = forms.BooleanField(label=_("党员"), required=False)
+    employer = forms.CharField(label=_("工作单位"), max_length=100, required=False)
+    note = forms.CharField(label=_("备注"), max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -37,30 +40,32 @@ class PersonForm(forms.Form):
 
 
 class HouseholdForm(forms.Form):
-    room = forms.CharField(label="房号", max_length=40, required=False)
-    is_rental = forms.BooleanField(label="出租房", required=False)
-    landlord_name = forms.CharField(label="房东姓名", max_length=40, required=False)
-    landlord_phone = forms.CharField(label="房东电话", max_length=30, required=False)
+    room = forms.CharField(label=_("房号"), max_length=40, required=False)
+    is_rental = forms.BooleanField(label=_("出租房"), required=False)
+    landlord_name = forms.CharField(label=_("房东姓名"), max_length=40, required=False)
+    landlord_phone = forms.CharField(label=_("房东电话"), max_length=30, required=False)
 
 
 class MoveForm(forms.Form):
-    household = forms.IntegerField(label="迁入住户编号（留空表示迁出本辖区）", required=False)
-    relation = forms.ChoiceField(label="与新户主关系", choices=[("", "—"), *Relation.choices], required=False)
-    date = forms.DateField(label="变动日期", widget=forms.DateInput(attrs={"type": "date"}))
-    note = forms.CharField(label="说明", max_length=200, required=False)
+    household = forms.IntegerField(label=_("迁入住户编号（留空表示迁出本辖区）"), required=False)
+    relation = forms.ChoiceField(
+        label=_("与新户主关系"), choices=[("", "—"), *Relation.choices], required=False
+    )
+    date = forms.DateField(label=_("变动日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)
 
 
 class DeathForm(forms.Form):
-    date = forms.DateField(label="死亡日期", widget=forms.DateInput(attrs={"type": "date"}))
-    note = forms.CharField(label="说明", max_length=200, required=False)
+    date = forms.DateField(label=_("死亡日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)
 
 
 class OrganizationForm(forms.Form):
-    name = forms.CharField(label="名称", max_length=120)
-    kind = forms.ChoiceField(label="类型", choices=OrganizationKind.choices)
-    credit_code = forms.CharField(label="统一社会信用代码", max_length=18, required=False)
-    address = forms.CharField(label="地址", max_length=200, required=False)
-    contact_name = forms.CharField(label="负责人", max_length=40, required=False)
-    contact_phone = forms.CharField(label="联系电话", max_length=30, required=False)
-    employees = forms.CharField(label="从业人数", required=False)
-    is_key_place = forms.BooleanField(label="重点场所", required=False)
+    name = forms.CharField(label=_("名称"), max_length=120)
+    kind = forms.ChoiceField(label=_("类型"), choices=OrganizationKind.choices)
+    credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=18, required=False)
+    address = forms.CharField(label=_("地址"), max_length=200, required=False)
+    contact_name = forms.CharField(label=_("负责人"), max_length=40, required=False)
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=30, required=False)
+    employees = forms.CharField(label=_("从业人数"), required=False)
+    is_key_place = forms.BooleanField(label=_("重点场所"), required=False)

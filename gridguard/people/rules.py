@@ -1,6 +1,8 @@
 """Validation of ledger input, shared by forms, the API and imports (one set of rules).
 
-Every function returns cleaned values or raises ApplicationError naming the field in Chinese.
+Every function returns cleaned values or raises ApplicationError naming the field (the message
+is Chinese first and translated with gettext when raised). ``label`` arguments are Chinese source
+strings marked with gettext_noop; they are translated when a message is built.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from gridguard.core.errors import ApplicationError
 from gridguard.core.identity import ID_TYPE_OTHER, ID_TYPE_PASSPORT, ID_TYPE_RESIDENT, parse_id_number
@@ -82,24 +87,34 @@ _ID_TYPE_WORDS = {
 }
 _TAG_SPLIT = re.compile(r"[,，、;；/\s]+")
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
-_ORG_KIND_BY_WORD = (
-    {label: code for code, label in OrganizationKind.choices}
-    | {code: code for code in OrganizationKind.values}
-    | {
-        "公司": "enterprise",
-        "工厂": "enterprise",
-        "店铺": "shop",
-        "个体户": "shop",
-        "幼儿园": "school",
-        "酒店": "hotel",
-        "旅馆": "hotel",
-        "超市": "supermarket",
-        "诊所": "clinic",
-        "卫生室": "clinic",
-        "医院": "clinic",
-        "饭店": "restaurant",
-    }
-)
+_ORG_KIND_EXTRA_WORDS = {code: code for code in OrganizationKind.values} | {
+    "公司": "enterprise",
+    "工厂": "enterprise",
+    "店铺": "shop",
+    "个体户": "shop",
+    "幼儿园": "school",
+    "酒店": "hotel",
+    "旅馆": "hotel",
+    "超市": "supermarket",
+    "诊所": "clinic",
+    "卫生室": "clinic",
+    "医院": "clinic",
+    "饭店": "restaurant",
+}
+
+
+@lru_cache(maxsize=1)
+def _org_kind_by_word() -> dict[str, str]:
+    """Input words for an organisation kind: the Chinese labels (whatever language is active for
+    the user: the words are what people type in the sheets), the codes and common synonyms."""
+    with translation.override(settings.LANGUAGE_CODE):
+        labels = {str(label): str(code) for code, label in OrganizationKind.choices}
+    return labels | _ORG_KIND_EXTRA_WORDS
+
+
+def _label(label: str) -> str:
+    """A field label marked with gettext_noop by the caller, in the active language."""
+    return _(label) if label else label
 
 
 def parse_date(value: object, field: str, label: str) -> dt.date | None:
@@ -117,7 +132,11 @@ def parse_date(value: object, field: str, label: str) -> dt.date | None:
             return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date, no time
         except ValueError:
             continue
-    raise ApplicationError("date_invalid", f"{label}“{text}”不是有效日期（如 2020-01-31）", field=field)
+    raise ApplicationError(
+        "date_invalid",
+        _("{label}“{text}”不是有效日期（如 2020-01-31）").format(label=_label(label), text=text),
+        field=field,
+    )
 
 
 def parse_bool(value: object, field: str, label: str) -> bool:
@@ -128,7 +147,11 @@ def parse_bool(value: object, field: str, label: str) -> bool:
         return True
     if text in _NO:
         return False
-    raise ApplicationError("bool_invalid", f"{label}应填“是”或“否”，而不是“{text}”", field=field)
+    raise ApplicationError(
+        "bool_invalid",
+        _("{label}应填“是”或“否”，而不是“{text}”").format(label=_label(label), text=text),
+        field=field,
+    )
 
 
 @dataclass(frozen=True)
@@ -179,7 +202,9 @@ def parse_tags(value: object) -> int:
             continue
         bit = table.get(word)
         if bit is None:
-            raise ApplicationError("tag_unknown", f"未知的特殊人群类别“{word}”", field="tags")
+            raise ApplicationError(
+                "tag_unknown", _("未知的特殊人群类别“{word}”").format(word=word), field="tags"
+            )
         mask |= 1 << bit
     return mask
 
@@ -206,45 +231,59 @@ def clean_person(data: dict, *, today: dt.date | None = None) -> PersonData:
     today = today or timezone.localdate()
     name = clean_name(data.get("name"))
     if not name:
-        raise ApplicationError("name_required", "姓名不能为空", field="name")
+        raise ApplicationError("name_required", _("姓名不能为空"), field="name")
     if len(name) > 60:
-        raise ApplicationError("name_too_long", "姓名不能超过 60 个字", field="name")
+        raise ApplicationError("name_too_long", _("姓名不能超过 60 个字"), field="name")
     raw_type = clean_text(data.get("id_type")).lower()
     id_type = _ID_TYPE_WORDS.get(raw_type, raw_type)
     if id_type not in (ID_TYPE_RESIDENT, ID_TYPE_PASSPORT, ID_TYPE_OTHER):
-        raise ApplicationError("id_type_unknown", f"未知证件类型“{raw_type}”", field="id_type")
+        raise ApplicationError(
+            "id_type_unknown", _("未知证件类型“{value}”").format(value=raw_type), field="id_type"
+        )
     id_number = clean_id_number(data.get("id_number"))
     sex_raw = clean_text(data.get("sex")).upper()
     sex = _SEX_WORDS.get(sex_raw, "") if sex_raw else ""
     if sex_raw and not sex:
-        raise ApplicationError("sex_invalid", f"性别应填“男”或“女”，而不是“{sex_raw}”", field="sex")
-    birth = parse_date(data.get("birth_date"), "birth_date", "出生日期")
+        raise ApplicationError(
+            "sex_invalid", _("性别应填“男”或“女”，而不是“{value}”").format(value=sex_raw), field="sex"
+        )
+    birth = parse_date(data.get("birth_date"), "birth_date", gettext_noop("出生日期"))
     if id_number and id_type == ID_TYPE_RESIDENT:
         parsed = parse_id_number(id_number)
         id_number = parsed.number
         if sex and sex != parsed.sex:
-            raise ApplicationError("sex_mismatch", "性别与身份证号不符", field="sex")
+            raise ApplicationError("sex_mismatch", _("性别与身份证号不符"), field="sex")
         if birth and birth != parsed.birth_date:
-            raise ApplicationError("birth_mismatch", "出生日期与身份证号不符", field="birth_date")
+            raise ApplicationError("birth_mismatch", _("出生日期与身份证号不符"), field="birth_date")
         sex, birth = parsed.sex, parsed.birth_date
     elif id_number and len(id_number) > 40:
-        raise ApplicationError("id_too_long", "证件号码过长", field="id_number")
+        raise ApplicationError("id_too_long", _("证件号码过长"), field="id_number")
     if birth is not None:
         if birth > today:
-            raise ApplicationError("birth_future", f"出生日期 {birth:%Y-%m-%d} 晚于今天", field="birth_date")
+            raise ApplicationError(
+                "birth_future",
+                _("出生日期 {date} 晚于今天").format(date=f"{birth:%Y-%m-%d}"),
+                field="birth_date",
+            )
         if birth.year < 1890:
-            raise ApplicationError("birth_too_old", f"出生日期 {birth:%Y-%m-%d} 不合理", field="birth_date")
+            raise ApplicationError(
+                "birth_too_old",
+                _("出生日期 {date} 不合理").format(date=f"{birth:%Y-%m-%d}"),
+                field="birth_date",
+            )
     phone = validate_phone(clean_phone(data.get("phone")))
     relation_raw = clean_text(data.get("relation"))
     relation = RELATION_BY_WORD.get(relation_raw) or RELATION_BY_WORD.get(relation_raw.lower())
     if relation is None:
-        raise ApplicationError("relation_unknown", f"未知的与户主关系“{relation_raw}”", field="relation")
+        raise ApplicationError(
+            "relation_unknown", _("未知的与户主关系“{value}”").format(value=relation_raw), field="relation"
+        )
     residency_raw = clean_text(data.get("residency"))
     residency = RESIDENCY_BY_WORD.get(residency_raw or "户籍") or RESIDENCY_BY_WORD.get(residency_raw.lower())
     if residency is None:
         raise ApplicationError(
             "residency_unknown",
-            f"居住类型应为 户籍/常住/流动/暂住/外出，而不是“{residency_raw}”",
+            _("居住类型应为 户籍/常住/流动/暂住/外出，而不是“{value}”").format(value=residency_raw),
             field="residency",
         )
     return PersonData(
@@ -258,7 +297,7 @@ def clean_person(data: dict, *, today: dt.date | None = None) -> PersonData:
         relation=str(relation),
         residency=str(residency),
         tags=parse_tags(data.get("tags")),
-        is_party_member=parse_bool(data.get("is_party_member"), "is_party_member", "党员"),
+        is_party_member=parse_bool(data.get("is_party_member"), "is_party_member", gettext_noop("党员")),
         employer=clean_text(data.get("employer"))[:100],
         note=clean_text(data.get("note"))[:200],
     )
@@ -266,9 +305,12 @@ def clean_person(data: dict, *, today: dt.date | None = None) -> PersonData:
 
 def parse_org_kind(value: object) -> str:
     text = clean_text(value)
-    kind = _ORG_KIND_BY_WORD.get(text) or _ORG_KIND_BY_WORD.get(text.lower())
+    words = _org_kind_by_word()
+    kind = words.get(text) or words.get(text.lower())
     if not kind:
-        raise ApplicationError("org_kind_unknown", f"未知的单位类型“{text}”", field="kind")
+        raise ApplicationError(
+            "org_kind_unknown", _("未知的单位类型“{value}”").format(value=text), field="kind"
+        )
     return kind
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from gridguard.accounts.models import AuditLog, User
 from gridguard.accounts.scope import Scope, scope_for
@@ -47,7 +49,7 @@ PERSON_FIELDS = (
 def _editor_scope(actor: User | None) -> Scope:
     scope = scope_for(actor)
     if not scope.can_edit_ledger:
-        raise PermissionDenied("您的角色不能维护台账")
+        raise PermissionDenied(_("您的角色不能维护台账"))
     return scope
 
 
@@ -59,7 +61,9 @@ def _check_duplicate_id(id_number: str, exclude_pk: int | None = None) -> None:
         qs = qs.exclude(pk=exclude_pk)
     if qs.exists():
         raise ApplicationError(
-            "id_duplicate", f"证件号码 {id_number[:4]}… 已在台账中登记（不能重复登记）", field="id_number"
+            "id_duplicate",
+            _("证件号码 {prefix}… 已在台账中登记（不能重复登记）").format(prefix=id_number[:4]),
+            field="id_number",
         )
 
 
@@ -78,7 +82,11 @@ def household_create(
     scope.check(node.path)
     room = parse_room(room)
     if room and Household.objects.filter(node=node, room=room, is_active=True).exists():
-        raise ApplicationError("household_exists", f"“{address_for_node(node)} {room}”已有住户", field="room")
+        raise ApplicationError(
+            "household_exists",
+            _("“{address} {room}”已有住户").format(address=address_for_node(node), room=room),
+            field="room",
+        )
     now = timezone.now()
     household = Household.objects.create(
         node=node,
@@ -106,7 +114,9 @@ def household_update(*, actor: User, household: Household, data: dict[str, Any])
     changes: dict[str, list[Any]] = {}
     new = {
         "room": parse_room(data.get("room", household.room)),
-        "is_rental": parse_bool(data.get("is_rental", household.is_rental), "is_rental", "出租房"),
+        "is_rental": parse_bool(
+            data.get("is_rental", household.is_rental), "is_rental", gettext_noop("出租房")
+        ),
         "landlord_name": clean_text(data.get("landlord_name", household.landlord_name))[:40],
         "landlord_phone": validate_phone(clean_phone(data.get("landlord_phone", household.landlord_phone))),
     }
@@ -169,14 +179,14 @@ def person_register(
     """Register a person (moved in, found on a visit) or a birth, in a household or at a node."""
     scope = _editor_scope(actor)
     if household is None and node is None:
-        raise ApplicationError("place_required", "请选择所在户或所属网格", field="household")
+        raise ApplicationError("place_required", _("请选择所在户或所属网格"), field="household")
     if household is not None:
         node = household.node
     assert node is not None
     scope.check(node.path)
     clean = clean_person(data)
     if birth and clean.birth_date is None:
-        raise ApplicationError("birth_required", "登记出生须填写出生日期", field="birth_date")
+        raise ApplicationError("birth_required", _("登记出生须填写出生日期"), field="birth_date")
     _check_duplicate_id(clean.id_number)
     now = timezone.now()
     person = Person(
@@ -245,14 +255,14 @@ def person_move(
     scope = _editor_scope(actor)
     scope.check(person.node_path)
     if person.status != PersonStatus.ACTIVE:
-        raise ApplicationError("person_inactive", "该人员已迁出或死亡，不能再变动", field="person")
+        raise ApplicationError("person_inactive", _("该人员已迁出或死亡，不能再变动"), field="person")
     if date > timezone.localdate():
-        raise ApplicationError("date_future", "变动日期不能晚于今天", field="date")
+        raise ApplicationError("date_future", _("变动日期不能晚于今天"), field="date")
     old = person.household
     if household is not None:
         scope.check(household.node_path)
         if old is not None and old.pk == household.pk:
-            raise ApplicationError("same_household", "该人员已在此户中", field="household")
+            raise ApplicationError("same_household", _("该人员已在此户中"), field="household")
         kind = PersonEvent.Kind.TRANSFER if old is not None else PersonEvent.Kind.MOVE_IN
         person.household = household
         person.node = household.node
@@ -286,9 +296,9 @@ def person_death(*, actor: User, person: Person, date: dt.date, note: str = "") 
     scope = _editor_scope(actor)
     scope.check(person.node_path)
     if person.status != PersonStatus.ACTIVE:
-        raise ApplicationError("person_inactive", "该人员已迁出或死亡", field="person")
+        raise ApplicationError("person_inactive", _("该人员已迁出或死亡"), field="person")
     if date > timezone.localdate():
-        raise ApplicationError("date_future", "死亡日期不能晚于今天", field="date")
+        raise ApplicationError("date_future", _("死亡日期不能晚于今天"), field="date")
     person.status = PersonStatus.DECEASED
     person.updated_at = timezone.now()
     person.updated_by = actor
@@ -309,7 +319,7 @@ def person_reveal(*, actor: User, person: Person, ip: str | None = None) -> dict
     scope = scope_for(actor)
     scope.check(person.node_path)
     if not scope.can_reveal:
-        raise PermissionDenied("您的角色不能查看完整证件号码和电话")
+        raise PermissionDenied(_("您的角色不能查看完整证件号码和电话"))
     audit_record(
         actor=actor,
         action=AuditLog.Action.REVEAL,
@@ -323,7 +333,7 @@ def person_reveal(*, actor: User, person: Person, ip: str | None = None) -> dict
 def _clean_org(data: dict[str, Any]) -> dict[str, Any]:
     name = clean_text(data.get("name"))
     if not name:
-        raise ApplicationError("name_required", "单位名称不能为空", field="name")
+        raise ApplicationError("name_required", _("单位名称不能为空"), field="name")
     employees_raw = clean_text(data.get("employees"))
     employees = None
     if employees_raw:
@@ -331,14 +341,18 @@ def _clean_org(data: dict[str, Any]) -> dict[str, Any]:
             employees = int(float(employees_raw))
         except ValueError:
             raise ApplicationError(
-                "employees_invalid", f"从业人数“{employees_raw}”不是数字", field="employees"
+                "employees_invalid",
+                _("从业人数“{value}”不是数字").format(value=employees_raw),
+                field="employees",
             ) from None
         if employees < 0:
-            raise ApplicationError("employees_invalid", "从业人数不能为负数", field="employees")
+            raise ApplicationError("employees_invalid", _("从业人数不能为负数"), field="employees")
     credit = clean_text(data.get("credit_code")).upper().replace(" ", "")
     if credit and len(credit) != 18:
         raise ApplicationError(
-            "credit_code_invalid", f"统一社会信用代码“{credit}”应为 18 位", field="credit_code"
+            "credit_code_invalid",
+            _("统一社会信用代码“{value}”应为 18 位").format(value=credit),
+            field="credit_code",
         )
     return {
         "name": name[:120],
@@ -349,7 +363,7 @@ def _clean_org(data: dict[str, Any]) -> dict[str, Any]:
         "contact_name": clean_text(data.get("contact_name"))[:40],
         "contact_phone": validate_phone(clean_phone(data.get("contact_phone"))),
         "employees": employees,
-        "is_key_place": parse_bool(data.get("is_key_place", False), "is_key_place", "重点场所"),
+        "is_key_place": parse_bool(data.get("is_key_place", False), "is_key_place", gettext_noop("重点场所")),
     }
 
 

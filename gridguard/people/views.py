@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridguard.accounts.scope import current_user, scope_for
@@ -21,7 +22,7 @@ def _or_404(fn, **kwargs):  # type: ignore[no-untyped-def]
     try:
         return fn(**kwargs)
     except NotFound:
-        raise Http404("记录不存在或不在您的管辖范围内") from None
+        raise Http404(_("记录不存在或不在您的管辖范围内")) from None
 
 
 def _int(value: str | None) -> int | None:
@@ -106,7 +107,7 @@ def _person_form_page(request: HttpRequest, form: PersonForm, title: str, run, b
         except ApplicationError as exc:
             add_service_error(form, exc)
         else:
-            messages.success(request, "已保存")
+            messages.success(request, _("已保存"))
             return redirect("people:person", person.pk)
     return render(request, "people/form.html", {"form": form, "title": title, "back": back})
 
@@ -118,13 +119,14 @@ def person_create(request: HttpRequest) -> HttpResponse:
     household = _or_404(selectors.household_get, scope=scope, pk=household_id) if household_id else None
     node = None if household else _node_param(request)
     if household is None and node is None:
-        messages.error(request, "请从住户或网格页面登记人员")
+        messages.error(request, _("请从住户或网格页面登记人员"))
         return redirect("people:households")
     birth = request.GET.get("birth") == "1"
     form = PersonForm(
         request.POST or None, initial={"relation": "other" if household and household.head_id else "head"}
     )
-    title = ("登记出生" if birth else "登记人员") + "：" + (household.address if household else node.name)  # type: ignore[union-attr]
+    place = household.address if household else node.name  # type: ignore[union-attr]
+    title = (_("登记出生：{place}") if birth else _("登记人员：{place}")).format(place=place)
     return _person_form_page(
         request,
         form,
@@ -158,7 +160,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _person_form_page(
         request,
         form,
-        f"修改：{person.name}",
+        _("修改：{name}").format(name=person.name),
         lambda data: services.person_update(actor=current_user(request), person=person, data=data),
         f"/people/persons/{person.pk}/",
     )
@@ -184,10 +186,12 @@ def person_move(request: HttpRequest, pk: int) -> HttpResponse:
         except ApplicationError as exc:
             add_service_error(form, exc)
         else:
-            messages.success(request, "已记录变动")
+            messages.success(request, _("已记录变动"))
             return redirect("people:person", person.pk)
     return render(
-        request, "people/form.html", {"form": form, "title": f"迁入/迁出：{person.name}", "back": ""}
+        request,
+        "people/form.html",
+        {"form": form, "title": _("迁入/迁出：{name}").format(name=person.name), "back": ""},
     )
 
 
@@ -202,10 +206,12 @@ def person_death(request: HttpRequest, pk: int) -> HttpResponse:
         except ApplicationError as exc:
             add_service_error(form, exc)
         else:
-            messages.success(request, "已记录死亡")
+            messages.success(request, _("已记录死亡"))
             return redirect("people:person", person.pk)
     return render(
-        request, "people/form.html", {"form": form, "title": f"登记死亡：{person.name}", "back": ""}
+        request,
+        "people/form.html",
+        {"form": form, "title": _("登记死亡：{name}").format(name=person.name), "back": ""},
     )
 
 
@@ -251,7 +257,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def household_create(request: HttpRequest) -> HttpResponse:
     node = _node_param(request)
     if node is None:
-        messages.error(request, "请先在网格页面选择楼栋或网格")
+        messages.error(request, _("请先在网格页面选择楼栋或网格"))
         return redirect("grids:tree")
     form = HouseholdForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -260,9 +266,10 @@ def household_create(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             add_service_error(form, exc)
         else:
-            messages.success(request, "已登记住户")
+            messages.success(request, _("已登记住户"))
             return redirect("people:household", household.pk)
-    return render(request, "people/form.html", {"form": form, "title": f"登记住户：{node.name}", "back": ""})
+    title = _("登记住户：{name}").format(name=node.name)
+    return render(request, "people/form.html", {"form": form, "title": title, "back": ""})
 
 
 @login_required
@@ -281,10 +288,12 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except ApplicationError as exc:
             add_service_error(form, exc)
         else:
-            messages.success(request, "已保存")
+            messages.success(request, _("已保存"))
             return redirect("people:household", household.pk)
     return render(
-        request, "people/form.html", {"form": form, "title": f"修改住户：{household.address}", "back": ""}
+        request,
+        "people/form.html",
+        {"form": form, "title": _("修改住户：{address}").format(address=household.address), "back": ""},
     )
 
 
@@ -321,7 +330,7 @@ def organization_form(request: HttpRequest, pk: int | None = None) -> HttpRespon
     org = _or_404(selectors.organization_get, scope=scope, pk=pk) if pk else None
     node = org.node if org else _node_param(request)
     if node is None:
-        messages.error(request, "请先选择所属网格")
+        messages.error(request, _("请先选择所属网格"))
         return redirect("grids:tree")
     initial = {}
     if org:
@@ -340,7 +349,9 @@ def organization_form(request: HttpRequest, pk: int | None = None) -> HttpRespon
         except ApplicationError as exc:
             add_service_error(form, exc)
         else:
-            messages.success(request, "已保存")
+            messages.success(request, _("已保存"))
             return redirect("people:organization", org.pk)
-    title = f"修改：{org.name}" if org else f"登记单位/场所：{node.name}"
+    title = (
+        _("修改：{name}").format(name=org.name) if org else _("登记单位/场所：{name}").format(name=node.name)
+    )
     return render(request, "people/form.html", {"form": form, "title": title, "back": ""})
