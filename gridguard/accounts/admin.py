@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from gridguard.accounts.models import AuditLog, DeviceToken, Jurisdiction, Role, User
+from gridguard.core.admin import ReadOnlyAdmin
 
 
 class JurisdictionInline(admin.TabularInline):
@@ -21,28 +22,8 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Role)
 class RoleAdmin(admin.ModelAdmin):
-    list_display = [
-        "name",
-        "code",
-        "sees_everything",
-        "can_reveal",
-        "can_export",
-        "can_import",
-        "can_edit_ledger",
-        "can_manage_tree",
-        "can_manage_staff",
-        "can_read_audit",
-    ]
-    list_editable = [
-        "sees_everything",
-        "can_reveal",
-        "can_export",
-        "can_import",
-        "can_edit_ledger",
-        "can_manage_tree",
-        "can_manage_staff",
-        "can_read_audit",
-    ]
+    list_display = ["name", "code", "sees_everything", *Role.CAPABILITIES]
+    list_editable = ["sees_everything", *Role.CAPABILITIES]
 
 
 @admin.register(DeviceToken)
@@ -52,16 +33,7 @@ class DeviceTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor", "action", "object_repr", "ip"]
     list_filter = ["action"]
     search_fields = ["object_repr", "actor__username"]
-
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False

@@ -24,6 +24,16 @@ class Role(models.Model):
     can_read_audit = models.BooleanField(_("可查阅审计日志"), default=False)
     sort = models.PositiveSmallIntegerField(_("排序"), default=0)
 
+    CAPABILITIES = (
+        "can_reveal",
+        "can_export",
+        "can_import",
+        "can_edit_ledger",
+        "can_manage_tree",
+        "can_manage_staff",
+        "can_read_audit",
+    )
+
     class Meta:
         ordering = ["sort", "id"]
         verbose_name = _("角色")

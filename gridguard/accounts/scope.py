@@ -67,21 +67,12 @@ def scope_for(user) -> Scope:  # type: ignore[no-untyped-def]
     cached = getattr(user, "_gg_scope", None)
     if cached is not None:
         return cached
+    from gridguard.accounts.models import Role
+
     role = user.role
     everything = user.is_superuser or bool(role and role.sees_everything)
     paths = () if everything else minimal_paths(list(user.nodes.values_list("path", flat=True)))
-    flags = {
-        name: bool(user.is_superuser or (role and getattr(role, name)))
-        for name in (
-            "can_reveal",
-            "can_export",
-            "can_import",
-            "can_edit_ledger",
-            "can_manage_tree",
-            "can_manage_staff",
-            "can_read_audit",
-        )
-    }
+    flags = {name: bool(user.is_superuser or (role and getattr(role, name))) for name in Role.CAPABILITIES}
     scope = Scope(
         user_id=user.pk, everything=everything, paths=paths, role_code=role.code if role else "", **flags
     )

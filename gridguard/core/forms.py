@@ -1,6 +1,13 @@
-"""Helpers that render service errors on Django forms the same way everywhere."""
+"""Helpers that run a form through a service and render its errors the same way everywhere."""
+
+from collections.abc import Callable
+from typing import Any
 
 from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from gridguard.core.errors import ApplicationError
 
@@ -8,3 +15,32 @@ from gridguard.core.errors import ApplicationError
 def add_service_error(form: forms.Form, exc: ApplicationError) -> None:
     field = exc.field if exc.field in form.fields else None
     form.add_error(field, exc.message)
+
+
+def form_page(
+    request: HttpRequest,
+    form: forms.Form,
+    *,
+    template: str,
+    run: Callable[[dict[str, Any]], Any],
+    done: Callable[[Any], HttpResponse],
+    context: dict[str, Any],
+    message: str | None = None,
+) -> HttpResponse:
+    """GET shows the form; a valid POST calls ``run`` (a service) with the cleaned data and
+    answers ``done(result)``; a rule the service refuses is shown on its field."""
+    if request.method == "POST" and form.is_valid():
+        data = form.service_data() if hasattr(form, "service_data") else form.cleaned_data
+        try:
+            result = run(data)
+        except ApplicationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, message or _("已保存"))
+            return done(result)
+    return render(request, template, {"form": form, **context})
+
+
+def to(view_name: str) -> Callable[[Any], HttpResponse]:
+    """``done`` for form_page: redirect to ``view_name`` with the result's primary key."""
+    return lambda obj: redirect(view_name, obj.pk)

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from gridguard.accounts.scope import current_user, scope_for
 from gridguard.core.errors import ApplicationError, NotFound
-from gridguard.core.forms import add_service_error
+from gridguard.core.forms import form_page
 from gridguard.grids import selectors, services
 from gridguard.grids.forms import NodeChoiceForm, NodeCreateForm, RenameForm, SplitForm, StaffForm
 from gridguard.grids.models import GridNode, NodeEvent, StaffAssignment
@@ -52,15 +52,15 @@ def node_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _post_action(request: HttpRequest, node: GridNode, form, template: str, run, extra=None):  # type: ignore[no-untyped-def]
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = run(form.cleaned_data)
-        except ApplicationError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, _("已保存"))
-            return redirect("grids:node", (result or node).pk)
-    return render(request, template, {"node": node, "form": form, **(extra or {})})
+    """A tree action: the result (or the node itself) is shown after a successful run."""
+    return form_page(
+        request,
+        form,
+        template=template,
+        run=run,
+        done=lambda result: redirect("grids:node", (result or node).pk),
+        context={"node": node, **(extra or {})},
+    )
 
 
 @login_required
@@ -154,19 +154,14 @@ def split(request: HttpRequest, pk: int) -> HttpResponse:
 def staff_add(request: HttpRequest, pk: int) -> HttpResponse:
     node = _node_or_404(request, pk)
     form = StaffForm(request.POST or None)
-    return _post_action(
-        request,
-        node,
-        form,
-        "grids/form.html",
-        lambda d: (
-            services.staff_assign(
-                actor=current_user(request), node=node, duty=d["duty"], name=d["name"], phone=d["phone"]
-            )
-            and node
-        ),
-        {"title": _("分配人员")},
-    )
+
+    def run(d: dict) -> GridNode:
+        services.staff_assign(
+            actor=current_user(request), node=node, duty=d["duty"], name=d["name"], phone=d["phone"]
+        )
+        return node  # back to the node page, where the new assignment is listed
+
+    return _post_action(request, node, form, "grids/form.html", run, {"title": _("分配人员")})
 
 
 @login_required

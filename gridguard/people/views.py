@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from gridguard.accounts.scope import current_user, scope_for
 from gridguard.accounts.services import client_ip
 from gridguard.core.errors import ApplicationError, NotFound
-from gridguard.core.forms import add_service_error
+from gridguard.core.forms import form_page, to
 from gridguard.grids import selectors as grid_selectors
 from gridguard.grids.models import GridNode
 from gridguard.people import selectors, services
@@ -100,16 +100,16 @@ def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "people/_revealed.html", values)
 
 
-def _person_form_page(request: HttpRequest, form: PersonForm, title: str, run, back: str) -> HttpResponse:  # type: ignore[no-untyped-def]
-    if request.method == "POST" and form.is_valid():
-        try:
-            person = run(form.service_data())
-        except ApplicationError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, _("已保存"))
-            return redirect("people:person", person.pk)
-    return render(request, "people/form.html", {"form": form, "title": title, "back": back})
+def _ledger_form(request: HttpRequest, form, title: str, run, done, back: str = "", message=None):  # type: ignore[no-untyped-def]
+    return form_page(
+        request,
+        form,
+        template="people/form.html",
+        run=run,
+        done=done,
+        context={"title": title, "back": back},
+        message=message,
+    )
 
 
 @login_required
@@ -127,14 +127,15 @@ def person_create(request: HttpRequest) -> HttpResponse:
     )
     place = household.address if household else node.name  # type: ignore[union-attr]
     title = (_("登记出生：{place}") if birth else _("登记人员：{place}")).format(place=place)
-    return _person_form_page(
+    return _ledger_form(
         request,
         form,
         title,
         lambda data: services.person_register(
             actor=current_user(request), data=data, household=household, node=node, birth=birth
         ),
-        request.META.get("HTTP_REFERER", ""),
+        to("people:person"),
+        back=request.META.get("HTTP_REFERER", ""),
     )
 
 
@@ -157,12 +158,13 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "note": person.note,
     }
     form = PersonForm(request.POST or None, initial=initial)
-    return _person_form_page(
+    return _ledger_form(
         request,
         form,
         _("修改：{name}").format(name=person.name),
         lambda data: services.person_update(actor=current_user(request), person=person, data=data),
-        f"/people/persons/{person.pk}/",
+        to("people:person"),
+        back=f"/people/persons/{person.pk}/",
     )
 
 
@@ -170,28 +172,25 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def person_move(request: HttpRequest, pk: int) -> HttpResponse:
     scope = scope_for(request.user)
     person = _or_404(selectors.person_get, scope=scope, pk=pk)
-    form = MoveForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            household = selectors.household_get(scope=scope, pk=d["household"]) if d["household"] else None
-            services.person_move(
-                actor=current_user(request),
-                person=person,
-                household=household,
-                date=d["date"],
-                relation=d["relation"] or None,
-                note=d["note"],
-            )
-        except ApplicationError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, _("已记录变动"))
-            return redirect("people:person", person.pk)
-    return render(
+
+    def run(d: dict) -> Any:
+        household = selectors.household_get(scope=scope, pk=d["household"]) if d["household"] else None
+        return services.person_move(
+            actor=current_user(request),
+            person=person,
+            household=household,
+            date=d["date"],
+            relation=d["relation"] or None,
+            note=d["note"],
+        )
+
+    return _ledger_form(
         request,
-        "people/form.html",
-        {"form": form, "title": _("迁入/迁出：{name}").format(name=person.name), "back": ""},
+        MoveForm(request.POST or None),
+        _("迁入/迁出：{name}").format(name=person.name),
+        run,
+        to("people:person"),
+        message=_("已记录变动"),
     )
 
 
@@ -199,19 +198,13 @@ def person_move(request: HttpRequest, pk: int) -> HttpResponse:
 def person_death(request: HttpRequest, pk: int) -> HttpResponse:
     scope = scope_for(request.user)
     person = _or_404(selectors.person_get, scope=scope, pk=pk)
-    form = DeathForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.person_death(actor=current_user(request), person=person, **form.cleaned_data)
-        except ApplicationError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, _("已记录死亡"))
-            return redirect("people:person", person.pk)
-    return render(
+    return _ledger_form(
         request,
-        "people/form.html",
-        {"form": form, "title": _("登记死亡：{name}").format(name=person.name), "back": ""},
+        DeathForm(request.POST or None),
+        _("登记死亡：{name}").format(name=person.name),
+        lambda d: services.person_death(actor=current_user(request), person=person, **d),
+        to("people:person"),
+        message=_("已记录死亡"),
     )
 
 
@@ -259,41 +252,27 @@ def household_create(request: HttpRequest) -> HttpResponse:
     if node is None:
         messages.error(request, _("请先在网格页面选择楼栋或网格"))
         return redirect("grids:tree")
-    form = HouseholdForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            household = services.household_create(actor=current_user(request), node=node, **form.cleaned_data)
-        except ApplicationError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, _("已登记住户"))
-            return redirect("people:household", household.pk)
-    title = _("登记住户：{name}").format(name=node.name)
-    return render(request, "people/form.html", {"form": form, "title": title, "back": ""})
+    return _ledger_form(
+        request,
+        HouseholdForm(request.POST or None),
+        _("登记住户：{name}").format(name=node.name),
+        lambda d: services.household_create(actor=current_user(request), node=node, **d),
+        to("people:household"),
+        message=_("已登记住户"),
+    )
 
 
 @login_required
 def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     scope = scope_for(request.user)
     household = _or_404(selectors.household_get, scope=scope, pk=pk)
-    form = HouseholdForm(
-        request.POST or None,
-        initial={f: getattr(household, f) for f in ("room", "is_rental", "landlord_name", "landlord_phone")},
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.household_update(
-                actor=current_user(request), household=household, data=form.cleaned_data
-            )
-        except ApplicationError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, _("已保存"))
-            return redirect("people:household", household.pk)
-    return render(
+    initial = {f: getattr(household, f) for f in ("room", "is_rental", "landlord_name", "landlord_phone")}
+    return _ledger_form(
         request,
-        "people/form.html",
-        {"form": form, "title": _("修改住户：{address}").format(address=household.address), "back": ""},
+        HouseholdForm(request.POST or None, initial=initial),
+        _("修改住户：{address}").format(address=household.address),
+        lambda d: services.household_update(actor=current_user(request), household=household, data=d),
+        to("people:household"),
     )
 
 
@@ -332,26 +311,21 @@ def organization_form(request: HttpRequest, pk: int | None = None) -> HttpRespon
     if node is None:
         messages.error(request, _("请先选择所属网格"))
         return redirect("grids:tree")
-    initial = {}
-    if org:
-        initial = {f: getattr(org, f) for f in OrganizationForm.base_fields}
-    form = OrganizationForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if org:
-                org = services.organization_update(
-                    actor=current_user(request), organization=org, data=form.cleaned_data
-                )
-            else:
-                org = services.organization_create(
-                    actor=current_user(request), node=node, data=form.cleaned_data
-                )
-        except ApplicationError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, _("已保存"))
-            return redirect("people:organization", org.pk)
+    initial = {f: getattr(org, f) for f in OrganizationForm.base_fields} if org else {}
+    actor = current_user(request)
+
+    def run(d: dict) -> Any:
+        if org is not None:
+            return services.organization_update(actor=actor, organization=org, data=d)
+        return services.organization_create(actor=actor, node=node, data=d)
+
     title = (
         _("修改：{name}").format(name=org.name) if org else _("登记单位/场所：{name}").format(name=node.name)
     )
-    return render(request, "people/form.html", {"form": form, "title": title, "back": ""})
+    return _ledger_form(
+        request,
+        OrganizationForm(request.POST or None, initial=initial),
+        title,
+        run,
+        to("people:organization"),
+    )

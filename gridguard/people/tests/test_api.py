@@ -1,23 +1,6 @@
-import pytest
 
 from conftest import idno
 from gridguard.accounts.services import device_token_create
-from gridguard.people import services
-
-
-@pytest.fixture
-def data(town, street_official):
-    east = services.household_create(actor=street_official, node=town.a1_b1, room="101")
-    west = services.household_create(actor=street_official, node=town.b1_b1, room="909")
-    zs = services.person_register(
-        actor=street_official,
-        household=east,
-        data={"name": "张三", "id_number": idno(1980, 1), "phone": "13812345678", "relation": "户主"},
-    )
-    ww = services.person_register(
-        actor=street_official, household=west, data={"name": "王五", "id_number": idno(1980, 3)}
-    )
-    return {"east": east, "west": west, "zs": zs, "ww": ww}
 
 
 def test_openapi_schema_is_served(client, db):
