@@ -1,0 +1,15 @@
+from django.contrib import admin
+
+from gridguard.imports.models import ImportJob
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ("id", "kind", "filename", "root", "status", "total_rows", "imported_rows", "error_rows",
+                    "created_by", "created_at")
+    list_filter = ("kind", "status")
+    search_fields = ("filename",)
+    readonly_fields = [f.name for f in ImportJob._meta.fields]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False  # jobs are created by uploads and commands, which run the checks

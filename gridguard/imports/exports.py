@@ -1,0 +1,341 @@
+"""Excel files the users download: ledger exports, import templates and the import report.
+
+Exports are written with openpyxl in write-only mode straight from the keyset streams of
+``imports.selectors`` (one batch in memory at a time). Identity numbers and phones are masked
+unless the user's role may see them (``scope.can_reveal``); every export requires
+``scope.can_export`` and writes one AuditLog EXPORT record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from io import BytesIO
+from typing import IO, Any
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from gridguard.accounts.models import AuditLog, User
+from gridguard.accounts.scope import Scope, scope_for
+from gridguard.accounts.services import audit_record
+from gridguard.core.errors import PermissionDenied
+from gridguard.core.identity import ID_TYPE_CHOICES, make_id_number
+from gridguard.core.masking import mask_id_number, mask_phone
+from gridguard.core.paths import subtree_q
+from gridguard.grids.models import GridNode
+from gridguard.imports.columns import (
+    ADDRESS_COLUMNS,
+    HOUSEHOLD_COLUMNS,
+    ORGANIZATION_COLUMNS,
+    PERSON_COLUMNS,
+    Column,
+)
+from gridguard.imports.models import ImportJob
+from gridguard.imports.selectors import (
+    household_export_stream,
+    organization_export_stream,
+    person_export_stream,
+)
+from gridguard.people.models import OrganizationKind, PersonStatus, Relation, Residency, Sex, Tag
+from gridguard.people.selectors import address_prefix_map
+
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass
+class ExportResult:
+    rows: int
+    filename: str
+    masked: bool
+
+
+def _choices(choices: Any) -> dict[str, str]:
+    return {str(value): str(label) for value, label in choices}
+
+
+def _tag_names() -> list[tuple[int, str]]:
+    return [(1 << tag.bit, tag.name) for tag in Tag.objects.all()]
+
+
+def _tags_text(mask: int, tags: list[tuple[int, str]]) -> str:
+    return "、".join(name for bit, name in tags if mask & bit) if mask else ""
+
+
+def _yes(value: bool) -> str:
+    return "是" if value else "否"
+
+
+def node_labels(scope: Scope, node: GridNode | None) -> dict[int, str]:
+    """Address label ("东城社区 东城第一网格 1号楼") of every node the export may touch, by id."""
+    prefixes = [node.path] if node is not None else ([""] if scope.everything else list(scope.paths))
+    labels: dict[int, str] = {}
+    for prefix in prefixes:
+        by_path = address_prefix_map(prefix)
+        q = subtree_q(prefix, "path") if prefix else Q()
+        for pk, path, name in GridNode.objects.filter(q).values_list("id", "path", "name"):
+            labels[pk] = by_path.get(path) or name
+    return labels
+
+
+def _header_row(ws: Any, headers: list[str]) -> list[WriteOnlyCell]:
+    cells = []
+    for text in headers:
+        cell = WriteOnlyCell(ws, value=text)
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        cells.append(cell)
+    return cells
+
+
+def _write(
+    out: IO[bytes] | str,
+    title: str,
+    columns: list[tuple[str, int, Callable[[dict[str, Any]], Any]]],
+    batches: Iterator[list[dict[str, Any]]],
+) -> int:
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title)
+    for i, (_header, width, _get) in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+    ws.append(_header_row(ws, [c[0] for c in columns]))
+    getters = [c[2] for c in columns]
+    count = 0
+    for rows in batches:
+        for row in rows:
+            ws.append([get(row) for get in getters])
+        count += len(rows)
+    wb.save(out)
+    return count
+
+
+def _export_scope(actor: User | None) -> Scope:
+    scope = scope_for(actor)
+    if not scope.can_export:
+        raise PermissionDenied(_("您的角色不能导出数据"))
+    return scope
+
+
+def _filename(label: str) -> str:
+    return f"{label}_{timezone.localtime():%Y%m%d-%H%M}.xlsx"
+
+
+def _audit(actor: User, kind: str, label: str, result: ExportResult, node: GridNode | None,
+           filters: dict[str, Any], ip: str | None) -> None:
+    shown = {k: (v.pk if isinstance(v, GridNode) else v) for k, v in filters.items() if v not in (None, "", False)}
+    audit_record(
+        actor=actor,
+        action=AuditLog.Action.EXPORT,
+        object_type=kind,
+        object_repr=f"导出{label} {result.rows} 条"[:200],
+        node_path=node.path if node is not None else "",
+        detail={"rows": result.rows, "masked": result.masked, "filters": shown, "file": result.filename},
+        ip=ip,
+    )
+
+
+def person_export(*, actor: User, out: IO[bytes] | str, ip: str | None = None, **filters: Any) -> ExportResult:
+    """Write the persons matching ``filters`` (those of people.selectors.person_page) to ``out``."""
+    scope = _export_scope(actor)
+    node = filters.get("node")
+    masked = not scope.can_reveal
+    labels = node_labels(scope, node)
+    tags = _tag_names()
+    sex, relation, residency = _choices(Sex.choices), _choices(Relation.choices), _choices(Residency.choices)
+    status, id_types = _choices(PersonStatus.choices), _choices(ID_TYPE_CHOICES)
+    idno = mask_id_number if masked else str
+    phone = mask_phone if masked else str
+    columns: list[tuple[str, int, Callable[[dict[str, Any]], Any]]] = [
+        ("姓名", 10, lambda r: r["name"]),
+        ("性别", 6, lambda r: sex.get(r["sex"], "")),
+        ("出生日期", 12, lambda r: r["birth_date"].isoformat() if r["birth_date"] else ""),
+        ("证件类型", 10, lambda r: id_types.get(r["id_type"], r["id_type"])),
+        ("身份证号", 21, lambda r: idno(r["id_number"])),
+        ("联系电话", 14, lambda r: phone(r["phone"])),
+        ("与户主关系", 10, lambda r: relation.get(r["relation"], "")),
+        ("居住类型", 8, lambda r: residency.get(r["residency"], "")),
+        ("特殊人群", 16, lambda r: _tags_text(r["tags"], tags)),
+        ("是否党员", 8, lambda r: _yes(r["is_party_member"])),
+        ("工作单位", 18, lambda r: r["employer"]),
+        ("住址", 36, lambda r: r["household__address"] or labels.get(r["node_id"], "")),
+        ("所属网格", 30, lambda r: labels.get(r["node_id"], "")),
+        ("状态", 8, lambda r: status.get(r["status"], "")),
+        ("备注", 20, lambda r: r["note"]),
+    ]
+    result = ExportResult(0, _filename("人员台账"), masked)
+    result.rows = _write(out, "人员", columns, person_export_stream(scope=scope, **filters))
+    _audit(actor, "people.person", "人员台账", result, node, filters, ip)
+    return result
+
+
+def household_export(*, actor: User, out: IO[bytes] | str, ip: str | None = None, **filters: Any) -> ExportResult:
+    """Write the households matching ``filters`` (those of people.selectors.household_page) to ``out``."""
+    scope = _export_scope(actor)
+    node = filters.get("node")
+    masked = not scope.can_reveal
+    labels = node_labels(scope, node)
+    phone = mask_phone if masked else (lambda v: v or "")
+    columns: list[tuple[str, int, Callable[[dict[str, Any]], Any]]] = [
+        ("地址", 36, lambda r: r["address"]),
+        ("房号", 8, lambda r: r["room"]),
+        ("户主", 10, lambda r: r["head__name"] or ""),
+        ("户主电话", 14, lambda r: phone(r["head__phone"] or "")),
+        ("在册人数", 8, lambda r: r["members"]),
+        ("是否出租", 8, lambda r: _yes(r["is_rental"])),
+        ("房东姓名", 10, lambda r: r["landlord_name"]),
+        ("房东电话", 14, lambda r: phone(r["landlord_phone"])),
+        ("所属网格", 30, lambda r: labels.get(r["node_id"], "")),
+    ]
+    result = ExportResult(0, _filename("住户台账"), masked)
+    result.rows = _write(out, "住户", columns, household_export_stream(scope=scope, **filters))
+    _audit(actor, "people.household", "住户台账", result, node, filters, ip)
+    return result
+
+
+def organization_export(*, actor: User, out: IO[bytes] | str, ip: str | None = None, **filters: Any) -> ExportResult:
+    """Write the organizations matching ``filters`` (those of organization_page) to ``out``."""
+    scope = _export_scope(actor)
+    node = filters.get("node")
+    masked = not scope.can_reveal
+    labels = node_labels(scope, node)
+    kinds = _choices(OrganizationKind.choices)
+    phone = mask_phone if masked else str
+    columns: list[tuple[str, int, Callable[[dict[str, Any]], Any]]] = [
+        ("单位名称", 28, lambda r: r["name"]),
+        ("类型", 10, lambda r: kinds.get(r["kind"], "")),
+        ("统一社会信用代码", 21, lambda r: r["credit_code"]),
+        ("详细地址", 30, lambda r: r["address"]),
+        ("负责人", 10, lambda r: r["contact_name"]),
+        ("联系电话", 14, lambda r: phone(r["contact_phone"])),
+        ("从业人数", 8, lambda r: r["employees"] if r["employees"] is not None else ""),
+        ("重点场所", 8, lambda r: _yes(r["is_key_place"])),
+        ("所属网格", 30, lambda r: labels.get(r["node_id"], "")),
+    ]
+    result = ExportResult(0, _filename("单位场所台账"), masked)
+    result.rows = _write(out, "单位场所", columns, organization_export_stream(scope=scope, **filters))
+    _audit(actor, "people.organization", "单位场所台账", result, node, filters, ip)
+    return result
+
+
+EXPORTS = {"persons": person_export, "households": household_export, "organizations": organization_export}
+
+
+# --- import templates ---------------------------------------------------------------------------
+
+def _template_columns(kind: str) -> tuple[list[Column], list[Any]]:
+    example_id = make_id_number("110101", dt.date(1980, 1, 1), 1)
+    if kind == ImportJob.Kind.PEOPLE:
+        cols = [*ADDRESS_COLUMNS, HOUSEHOLD_COLUMNS[0], *PERSON_COLUMNS, *HOUSEHOLD_COLUMNS[1:]]
+        example = {c.key: c.example for c in cols}
+        example["id_number"] = example_id
+        example["birth_date"] = "1980-01-01"
+        return cols, [example[c.key] for c in cols]
+    if kind == ImportJob.Kind.ORGANIZATIONS:
+        cols = [*ORGANIZATION_COLUMNS, *ADDRESS_COLUMNS]
+        return cols, [c.example for c in cols]
+    if kind == ImportJob.Kind.TREE:
+        cols = list(ADDRESS_COLUMNS)
+        return cols, ["东城社区", "东城第一网格", "", "幸福小区", "1号楼", "1单元"]
+    raise KeyError(kind)
+
+
+TEMPLATE_NOTES = {
+    ImportJob.Kind.PEOPLE: [
+        "每行一人。同一地址（社区/村、网格、小区/自然村、楼栋、单元、房号）的各行为同一户，“与户主关系”为“户主”的一行为户主。",
+        "地址各列按名称与网格结构逐级对应，文件中没有的层级可以不要这一列，某行不适用的层级可留空。",
+        "身份证号一列请设为“文本”格式，否则 Excel 会把它变成科学计数法（如 1.10105E+17），这样的行会被拒绝。",
+        "全角数字、多余空格、小写 x、电话中的 +86 和横线会自动规范，不算错误。",
+        "默认只要有一行错误，整个文件都不导入；可以选择“仅导入正确行”。错误报告会指出行号、列名和原因。",
+        "第 2 行是示例，导入前请删除。",
+    ],
+    ImportJob.Kind.ORGANIZATIONS: [
+        "每行一个单位或场所。地址各列用来确定所属网格（取最深一级），不填则放在导入时选择的节点下。",
+        "同一统一社会信用代码、或同一网格下同名的单位不能重复导入。",
+        "第 2 行是示例，导入前请删除。",
+    ],
+    ImportJob.Kind.TREE: [
+        "每行一个地址：社区/村、网格、微网格、小区/自然村、楼栋、单元，没有的层级留空。",
+        "不存在的节点按所在列的层级新建在导入时选择的节点下；已存在的节点不会重复建立，同一文件可以反复导入。",
+        "第 2 行是示例，导入前请删除。",
+    ],
+}
+TEMPLATE_NAMES = {
+    ImportJob.Kind.PEOPLE: "户与人员导入模板",
+    ImportJob.Kind.ORGANIZATIONS: "单位场所导入模板",
+    ImportJob.Kind.TREE: "网格结构导入模板",
+}
+
+
+def template_workbook(kind: str) -> bytes:
+    """The import template of a ledger: Chinese headers, one example row, and a notes sheet."""
+    cols, example = _template_columns(kind)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "导入模板"
+    ws.append([c.header for c in cols])
+    ws.append(example)
+    for i, col in enumerate(cols, start=1):
+        letter = get_column_letter(i)
+        head = ws[f"{letter}1"]
+        head.font = HEADER_FONT
+        head.fill = HEADER_FILL
+        ws.column_dimensions[letter].width = max(10, min(24, len(col.header) * 2 + 4))
+        ws[f"{letter}2"].number_format = "@"  # text, so identity numbers stay text
+        for row in range(3, 502):
+            ws[f"{letter}{row}"].number_format = "@"
+    ws.freeze_panes = "A2"
+    notes = wb.create_sheet("填写说明")
+    notes.append(["说明"])
+    notes["A1"].font = HEADER_FONT
+    for line in TEMPLATE_NOTES[ImportJob.Kind(kind)]:
+        notes.append([line])
+    notes.append([])
+    notes.append(["列名", "也可写作", "填写要求"])
+    for cell in notes[notes.max_row]:
+        cell.font = HEADER_FONT
+    for col in cols:
+        notes.append([col.header + ("（必填）" if col.required else ""), "、".join(col.aliases), col.note])
+    notes.column_dimensions["A"].width = 18
+    notes.column_dimensions["B"].width = 40
+    notes.column_dimensions["C"].width = 70
+    for row in notes.iter_rows():
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    buf = BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# --- the import report ------------------------------------------------------------------------------
+
+def report_workbook(job: ImportJob) -> bytes:
+    """The job's row-by-row report: 行号, 列, 值, 问题."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("错误报告")
+    for letter, width in zip("ABCD", (8, 16, 24, 80), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A2"
+    ws.append(_header_row(ws, ["行号", "列", "值", "问题"]))
+    for err in job.errors:
+        ws.append([err.get("row") or "", err.get("column", ""), err.get("value", ""), err.get("message", "")])
+    summary = wb.create_sheet("概况")
+    summary.append(["文件", job.filename])
+    summary.append(["状态", job.get_status_display()])
+    summary.append(["总行数", job.total_rows])
+    summary.append(["错误行数", job.error_rows])
+    summary.append(["已导入", job.imported_rows])
+    summary.append(["说明", job.message])
+    for warning in job.summary.get("warnings", []):
+        summary.append(["提示", warning])
+    buf = BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

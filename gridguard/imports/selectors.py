@@ -1,0 +1,177 @@
+"""Reads for imports and exports: the user's jobs, and the ledgers streamed in keyset batches.
+
+The export streams take the same filters as the list pages' selectors (``people.selectors``) and
+read plain values (no model instance per row), ``batch`` rows per query, ordered by
+(node_path, id) — the index every list uses — so a 100,000-person export never holds more than
+one batch in memory and never runs OFFSET or COUNT(*).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from gridguard.accounts.models import User
+from gridguard.accounts.scope import Scope
+from gridguard.core.errors import NotFound
+from gridguard.core.normalize import clean_text
+from gridguard.core.paths import subtree_q
+from gridguard.grids.models import GridNode, Level
+from gridguard.imports.models import ImportJob
+from gridguard.people.models import Household, Organization, Person, PersonStatus
+from gridguard.people.selectors import models_bitand, person_search_q
+
+EXPORT_BATCH = 2000
+
+
+# --- jobs ---------------------------------------------------------------------------------------
+
+def job_list(*, user: User, limit: int = 50) -> list[ImportJob]:
+    return list(ImportJob.objects.filter(created_by=user).select_related("root").order_by("-id")[:limit])
+
+
+def job_get(*, user: User, scope: Scope, pk: int) -> ImportJob:
+    """A job its creator may open (or anyone who sees everything)."""
+    job = ImportJob.objects.select_related("root", "created_by").filter(pk=pk).first()
+    if job is None or not (job.created_by_id == user.pk or scope.everything):
+        raise NotFound()
+    return job
+
+
+def import_roots(*, scope: Scope) -> list[GridNode]:
+    """Nodes a user may import under: the user's own nodes and the non-address levels below them
+    (street, community, grid, micro-grid — not every building and unit)."""
+    address_levels = list(Level.objects.filter(is_address=True).values_list("pk", flat=True))
+    qs = scope.filter(GridNode.objects.filter(is_active=True), "path")
+    qs = qs.filter(~Q(level_id__in=address_levels) | Q(path__in=list(scope.paths)))
+    return list(qs.select_related("level").order_by("path")[:2000])
+
+
+# --- export streams --------------------------------------------------------------------------------
+
+def _scoped(qs: QuerySet, scope: Scope, node: GridNode | None) -> QuerySet:
+    qs = scope.filter(qs)
+    if node is not None:
+        scope.check(node.path)
+        qs = qs.filter(subtree_q(node.path))
+    return qs
+
+
+def _stream(qs: QuerySet, fields: tuple[str, ...], batch: int) -> Iterator[list[dict[str, Any]]]:
+    """Keyset batches of ``qs`` as dicts, in (node_path, id) order."""
+    fields = tuple(dict.fromkeys(("id", "node_path", *fields)))
+    after: tuple[str, int] | None = None
+    while True:
+        page = qs
+        if after is not None:
+            page = page.filter(Q(node_path__gt=after[0]) | Q(node_path=after[0], id__gt=after[1]))
+        rows = list(page.order_by("node_path", "id").values(*fields)[:batch])
+        if not rows:
+            return
+        yield rows
+        if len(rows) < batch:
+            return
+        after = (rows[-1]["node_path"], rows[-1]["id"])
+
+
+PERSON_EXPORT_FIELDS = (
+    "name", "sex", "birth_date", "id_type", "id_number", "phone", "relation", "residency", "tags",
+    "is_party_member", "employer", "status", "note", "node_id", "household__address", "household__room",
+)
+
+
+def person_export_stream(
+    *,
+    scope: Scope,
+    node: GridNode | None = None,
+    search: str = "",
+    tag_bit: int | None = None,
+    residency: str = "",
+    status: str = PersonStatus.ACTIVE,
+    party: bool | None = None,
+    no_household: bool = False,
+    batch: int = EXPORT_BATCH,
+) -> Iterator[list[dict[str, Any]]]:
+    """The persons of ``person_page`` with the same filters, all pages, as value batches."""
+    qs = _scoped(Person.objects.all(), scope, node)
+    if status:
+        qs = qs.filter(status=status)
+    if search.strip():
+        qs = qs.filter(person_search_q(search))
+    if tag_bit is not None:
+        mask = 1 << tag_bit
+        qs = qs.alias(_t=models_bitand("tags", mask)).filter(_t=mask)
+    if residency:
+        qs = qs.filter(residency=residency)
+    if party is not None:
+        qs = qs.filter(is_party_member=party)
+    if no_household:
+        qs = qs.filter(household__isnull=True)
+    return _stream(qs, PERSON_EXPORT_FIELDS, batch)
+
+
+HOUSEHOLD_EXPORT_FIELDS = (
+    "address", "room", "head__name", "head__phone", "is_rental", "landlord_name", "landlord_phone", "node_id",
+)
+
+
+def household_export_stream(
+    *,
+    scope: Scope,
+    node: GridNode | None = None,
+    search: str = "",
+    rental: bool | None = None,
+    node_ids: list[int] | None = None,
+    batch: int = EXPORT_BATCH,
+) -> Iterator[list[dict[str, Any]]]:
+    """The households of ``household_page`` with the same filters; each row has ``members`` (active)."""
+    qs = _scoped(Household.objects.filter(is_active=True), scope, node)
+    if node_ids is not None:
+        qs = qs.filter(node_id__in=node_ids)
+    if search.strip():
+        text = clean_text(search)
+        qs = qs.filter(Q(address__contains=text) | Q(head__name=text) | Q(landlord_name=text))
+    if rental is not None:
+        qs = qs.filter(is_rental=rental)
+    for rows in _stream(qs, HOUSEHOLD_EXPORT_FIELDS, batch):
+        counts = dict(
+            Person.objects.filter(household_id__in=[r["id"] for r in rows], status=PersonStatus.ACTIVE)
+            .values("household_id")
+            .annotate(n=Count("id"))
+            .values_list("household_id", "n")
+        )
+        for row in rows:
+            row["members"] = counts.get(row["id"], 0)
+        yield rows
+
+
+ORGANIZATION_EXPORT_FIELDS = (
+    "name", "kind", "credit_code", "address", "contact_name", "contact_phone", "employees", "is_key_place", "node_id",
+)
+
+
+def organization_export_stream(
+    *,
+    scope: Scope,
+    node: GridNode | None = None,
+    search: str = "",
+    kind: str = "",
+    key_place: bool | None = None,
+    batch: int = EXPORT_BATCH,
+) -> Iterator[list[dict[str, Any]]]:
+    """The organizations of ``organization_page`` with the same filters."""
+    qs = _scoped(Organization.objects.filter(is_active=True), scope, node)
+    if search.strip():
+        text = clean_text(search)
+        lowered = text.lower()
+        if lowered.isascii() and lowered.isalpha():
+            qs = qs.filter(name_initials__gte=lowered, name_initials__lt=lowered + "\U0010ffff")
+        else:
+            qs = qs.filter(name__contains=text)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if key_place is not None:
+        qs = qs.filter(is_key_place=key_place)
+    return _stream(qs, ORGANIZATION_EXPORT_FIELDS, batch)

@@ -1,0 +1,152 @@
+"""What every import shares: the report, the result, the job's progress, the actor's rights."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridguard.accounts.models import User
+from gridguard.accounts.scope import Scope, scope_for
+from gridguard.core.errors import ApplicationError, PermissionDenied
+from gridguard.grids.models import GridNode
+from gridguard.imports.models import ImportJob
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_EVERY = 5000  # rows between two progress writes to the job
+MAX_REPORTED_ERRORS = 100_000  # rows of the report kept on the job (the count is always exact)
+
+# The command line acts as the system: everything, every right. Views and the API always pass a
+# real (or anonymous) user, whose scope is computed from the user's role and nodes.
+SYSTEM_SCOPE = Scope(
+    user_id=None, everything=True, paths=(), can_reveal=True, can_export=True, can_import=True,
+    can_edit_ledger=True, can_manage_tree=True, can_manage_staff=True, can_read_audit=True, role_code="system",
+)
+
+
+@dataclass(slots=True)
+class RowError:
+    row: int  # spreadsheet row number (header = row 1)
+    column: str  # header text as in the file ("" when the problem is not in one column)
+    value: str
+    message: str
+    code: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        where = _("第 {row} 行").format(row=self.row) if self.row else _("文件")
+        col = f"【{self.column}】" if self.column else ""
+        value = _("（值：{value}）").format(value=self.value) if self.value and self.value not in self.message else ""
+        return f"{where}{col}：{self.message}{value}"
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    status: str = ImportJob.Status.DONE  # done / refused / failed
+    total_rows: int = 0
+    valid_rows: int = 0
+    error_rows: int = 0
+    imported_rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+    message: str = ""
+
+    @property
+    def refused(self) -> bool:
+        return self.status != ImportJob.Status.DONE
+
+    def report_lines(self) -> list[str]:
+        return [str(e) for e in self.errors]
+
+
+def actor_scope(actor: User | None) -> Scope:
+    return SYSTEM_SCOPE if actor is None else scope_for(actor)
+
+
+def check_import_rights(actor: User | None, root: GridNode, *, tree: bool = False) -> Scope:
+    scope = actor_scope(actor)
+    if not scope.can_import:
+        raise PermissionDenied(_("您的角色不能导入数据"))
+    if tree and not scope.can_manage_tree:
+        raise PermissionDenied(_("您的角色不能调整网格结构"))
+    scope.check(root.path)
+    return scope
+
+
+def refused(kind: str, error: ApplicationError, *, row: int = 0, column: str = "") -> ImportResult:
+    result = ImportResult(kind=kind, status=ImportJob.Status.REFUSED, message=error.message)
+    result.errors.append(RowError(row=row, column=column, value="", message=error.message, code=error.code))
+    return result
+
+
+def job_start(job: ImportJob | None, total_rows: int = 0) -> None:
+    if job is None:
+        return
+    now = timezone.now()
+    job.status = ImportJob.Status.RUNNING
+    job.started_at = job.started_at or now
+    job.total_rows = total_rows
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=job.status, started_at=job.started_at, total_rows=total_rows, processed_rows=0
+    )
+
+
+def job_progress(job: ImportJob | None, processed: int) -> None:
+    """One short UPDATE (never inside the insert transaction)."""
+    if job is None:
+        return
+    job.processed_rows = processed
+    ImportJob.objects.filter(pk=job.pk).update(processed_rows=processed)
+
+
+def job_finish(job: ImportJob | None, result: ImportResult) -> None:
+    if job is None:
+        return
+    errors = result.errors[:MAX_REPORTED_ERRORS]
+    job.status = result.status
+    job.processed_rows = result.total_rows
+    job.total_rows = result.total_rows
+    job.imported_rows = result.imported_rows
+    job.error_rows = result.error_rows
+    job.errors = [e.as_dict() for e in errors]
+    job.summary = {**result.summary, "warnings": result.warnings, "reported_errors": len(errors),
+                   "all_errors": len(result.errors)}
+    job.message = result.message[:500]
+    job.finished_at = timezone.now()
+    job.save(
+        update_fields=[
+            "status", "processed_rows", "total_rows", "imported_rows", "error_rows", "errors", "summary",
+            "message", "finished_at",
+        ]
+    )
+
+
+def job_fail(job: ImportJob | None, exc: BaseException) -> None:
+    if job is None:
+        return
+    message = exc.message if isinstance(exc, ApplicationError) else _("处理失败：{error}").format(error=f"{type(exc).__name__}: {exc}")
+    job.status = ImportJob.Status.FAILED
+    job.message = message[:500]
+    try:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED, message=job.message, finished_at=timezone.now()
+        )
+    except Exception:  # a broken outer transaction: keep the original error, not this one
+        logger.exception("could not mark import job %s failed", job.pk)
+
+
+def warnings_for_columns(cmap: Any) -> list[str]:
+    warnings: list[str] = []
+    if cmap.unknown:
+        warnings.append(_("以下列无法识别，已忽略：{columns}").format(columns="、".join(f"“{h}”" for h in cmap.unknown)))
+    if cmap.duplicate:
+        warnings.append(_("以下列与前面的列重复，已忽略：{columns}").format(columns="、".join(f"“{h}”" for h in cmap.duplicate)))
+    return warnings

@@ -1,0 +1,209 @@
+"""Import of the grid tree itself: one row per address (社区/村, 网格, 微网格, 小区/自然村, 楼栋, 单元).
+
+Missing levels are left blank. Nodes that do not exist under the root are created with the Level
+of their column; existing nodes are matched by name (formatting ignored), so importing the same
+file twice creates nothing the second time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from gridguard.accounts.models import AuditLog, User
+from gridguard.accounts.services import audit_record
+from gridguard.grids.models import GridNode, Level
+from gridguard.grids.services import node_create
+from gridguard.imports.addresses import AddressIndex, address_levels, canon_name, cell_text
+from gridguard.imports.columns import ADDRESS_COLUMNS, ADDRESS_KEYS, TREE_SPEC
+from gridguard.imports.models import ImportJob
+from gridguard.imports.readers import FileRefused, read_table
+from gridguard.imports.rows import display
+from gridguard.imports.services.common import (
+    ImportResult,
+    RowError,
+    check_import_rights,
+    job_fail,
+    job_finish,
+    job_progress,
+    job_start,
+    refused,
+    warnings_for_columns,
+)
+
+KIND = ImportJob.Kind.TREE
+LABELS = {c.key: c.header for c in ADDRESS_COLUMNS}
+
+
+@dataclass
+class _Planned:
+    """A node to create: its parent is an existing node (path) or another planned node."""
+
+    name: str
+    level: Level
+    parent_path: str | None = None
+    parent_plan: _Planned | None = None
+    rank: int = 0
+    needed: bool = False
+    node: GridNode | None = None
+    children: dict[str, str | _Planned] = field(default_factory=dict)
+
+
+def tree_import_file(
+    *,
+    actor: User | None,
+    root: GridNode,
+    path: str | Path,
+    good_rows_only: bool = False,
+    job: ImportJob | None = None,
+) -> ImportResult:
+    """Create the nodes a tree file names under ``root``; idempotent."""
+    try:
+        check_import_rights(actor, root, tree=True)
+        return _import(actor, root, Path(path), good_rows_only, job)
+    except Exception as exc:
+        job_fail(job, exc)
+        raise
+
+
+def _import(actor: User | None, root: GridNode, path: Path, good_rows_only: bool, job: ImportJob | None) -> ImportResult:
+    job_start(job)
+    try:
+        table, cmap = read_table(path, TREE_SPEC, ADDRESS_KEYS)
+    except FileRefused as exc:
+        result = refused(KIND, exc, row=exc.row, column=exc.column)
+        job_finish(job, result)
+        return result
+    rows = table.rows
+    n = len(rows)
+    job_start(job, n)
+    result = ImportResult(kind=KIND, total_rows=n, warnings=warnings_for_columns(cmap))
+    levels = address_levels()
+    missing = [LABELS[k] for k in ADDRESS_KEYS if cmap.has(k) and k not in levels]
+    if missing:
+        result.status = ImportJob.Status.REFUSED
+        result.message = _("网格层级未定义：{levels}，请先在系统中设置网格层级").format(levels="、".join(missing))
+        job_finish(job, result)
+        return result
+
+    index = AddressIndex(root, levels)
+    root_info = index.nodes[root.path]
+    # Names of the root and its ancestors, by level: a file may repeat them ("东城社区" in every row).
+    above = {code: name for code, name in index.chains[root.path]}
+    # Children of every existing node under the root, by normalised name.
+    children: dict[str, dict[str, str | _Planned]] = {}
+    for node_path in index.nodes:
+        if node_path.startswith(root.path) and node_path != root.path:
+            info = index.nodes[node_path]
+            children.setdefault(node_path[: -GridNode.steplen], {}).setdefault(canon_name(info.name), node_path)
+    ranks = {path_: info.level_rank for path_, info in index.nodes.items()}
+    level_names = {lv.rank: lv.name for lv in Level.objects.all()}
+
+    errors: list[RowError] = []
+    bad: set[int] = set()
+    plans: list[_Planned] = []
+    row_plans: list[list[_Planned]] = [[] for _ in range(n)]
+    cols = [(k, cmap.index[k]) for k in ADDRESS_KEYS if cmap.has(k)]
+
+    def add(pos: int, key: str, value: object, message: str, code: str) -> None:
+        bad.add(pos)
+        errors.append(RowError(table.row_numbers[pos], cmap.header_of(key, TREE_SPEC), display(value), message, code))
+
+    for pos, row in enumerate(rows):
+        current: str | _Planned = root.path
+        for key, i in cols:
+            value = row[i]
+            name = cell_text(value)
+            if not name:
+                continue
+            level = levels[key]
+            if level.rank <= root_info.level_rank:
+                if above.get(key) != canon_name(name):
+                    add(pos, key, value, _("{label}“{name}”不在本次导入的范围“{root}”之内").format(label=LABELS[key], name=name, root=root.name), "outside_root")
+                    break
+                continue
+            if len(name) > 80:
+                add(pos, key, value, _("名称不能超过 80 个字"), "name_too_long")
+                break
+            siblings = children.setdefault(current, {}) if isinstance(current, str) else current.children
+            found = siblings.get(canon_name(name))
+            if found is not None:
+                current = found
+                if isinstance(found, _Planned):
+                    row_plans[pos].append(found)
+                continue
+            parent_rank = ranks[current] if isinstance(current, str) else current.rank
+            if level.rank <= parent_rank:
+                parent_name = index.nodes[current].name if isinstance(current, str) else current.name
+                add(pos, key, value,
+                    _("{label}“{name}”不能建在“{parent}”（{level}）之下，层级须逐级向下").format(
+                        label=LABELS[key], name=name, parent=parent_name, level=level_names.get(parent_rank, "")
+                    ),
+                    "level_order")
+                break
+            plan = _Planned(
+                name=name,
+                level=level,
+                parent_path=current if isinstance(current, str) else None,
+                parent_plan=current if isinstance(current, _Planned) else None,
+                rank=level.rank,
+            )
+            siblings[canon_name(name)] = plan
+            plans.append(plan)
+            row_plans[pos].append(plan)
+            current = plan
+    job_progress(job, n)
+
+    errors.sort(key=lambda e: e.row)
+    result.errors = errors
+    result.error_rows = len(bad)
+    result.valid_rows = n - len(bad)
+    if bad and not good_rows_only:
+        result.status = ImportJob.Status.REFUSED
+        result.message = (
+            _("文件共 {n} 行，其中 {bad} 行有错误，未建立任何节点。请按报告修改后重新上传，或选择“仅导入正确行”。").format(
+                n=n, bad=len(bad)
+            )
+        )
+        job_finish(job, result)
+        return result
+    for pos in range(n):
+        if pos not in bad:
+            for plan in row_plans[pos]:
+                plan.needed = True
+    todo = [p for p in plans if p.needed]
+    created: dict[str, int] = {}
+    with transaction.atomic():
+        parents: dict[str, GridNode] = {}
+        for plan in todo:
+            if plan.parent_plan is not None:
+                parent = plan.parent_plan.node
+            else:
+                assert plan.parent_path is not None
+                parent = parents.get(plan.parent_path)
+                if parent is None:
+                    parent = parents[plan.parent_path] = GridNode.objects.get(path=plan.parent_path)
+            plan.node = node_create(actor=actor, parent=parent, name=plan.name, level=plan.level, check_scope=False)
+            created[plan.level.name] = created.get(plan.level.name, 0) + 1
+        filename = job.filename if job else path.name
+        audit_record(
+            actor=actor,
+            action=AuditLog.Action.IMPORT,
+            object_type="imports.importjob",
+            object_id=str(job.pk if job else ""),
+            object_repr=f"导入网格结构：{filename}"[:200],
+            node_path=root.path,
+            detail={"created": created, "file": filename, "job": job.pk if job else None},
+        )
+    result.imported_rows = result.valid_rows
+    result.summary = {"nodes_created": len(todo), "created_by_level": created}
+    detail = "，".join(_("{level} {n} 个").format(level=name, n=count) for name, count in created.items())
+    skipped = _("，跳过有错误的 {n} 行").format(n=result.error_rows) if result.error_rows else ""
+    result.message = _("新建 {n} 个节点{detail}，其余已存在{skipped}。").format(
+        n=len(todo), detail=f"（{detail}）" if detail else "", skipped=skipped
+    )
+    job_finish(job, result)
+    return result

@@ -1,0 +1,185 @@
+"""Import and export pages. Thin: the work is in ``imports.services`` and ``imports.exports``."""
+
+from __future__ import annotations
+
+import tempfile
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from gridguard.accounts.scope import current_user, scope_for
+from gridguard.accounts.services import client_ip
+from gridguard.core.errors import ApplicationError, NotFound, PermissionDenied
+from gridguard.core.forms import add_service_error
+from gridguard.grids import selectors as grid_selectors
+from gridguard.grids.models import GridNode
+from gridguard.imports import exports, selectors
+from gridguard.imports.forms import ImportForm
+from gridguard.imports.models import ImportJob
+from gridguard.imports.services import import_job_create
+
+REPORT_ROWS_ON_PAGE = 500
+
+
+def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "imports/forbidden.html", {"message": message}, status=403)
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _bool(value: str | None) -> bool | None:
+    return {"1": True, "0": False, "true": True, "false": False}.get((value or "").lower())
+
+
+def _node_param(request: HttpRequest) -> GridNode | None:
+    node_id = _int(request.GET.get("node"))
+    if node_id is None:
+        return None
+    try:
+        return grid_selectors.node_get(scope=scope_for(request.user), node_id=node_id)
+    except NotFound:
+        raise Http404(_("记录不存在或不在您的管辖范围内")) from None
+
+
+@login_required
+def job_list(request: HttpRequest) -> HttpResponse:
+    """The user's import jobs and the upload form."""
+    scope = scope_for(request.user)
+    if not scope.can_import:
+        return _forbidden(request, _("您的角色不能导入数据"))
+    user = current_user(request)
+    form = ImportForm(request.POST or None, request.FILES or None, roots=selectors.import_roots(scope=scope))
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = import_job_create(
+                actor=user,
+                kind=form.cleaned_data["kind"],
+                root=form.cleaned_data["root"],
+                upload=form.cleaned_data["file"],
+                good_rows_only=form.cleaned_data["good_rows_only"],
+            )
+        except ApplicationError as exc:
+            add_service_error(form, exc)
+        else:
+            return redirect("imports:detail", job.pk)
+    return render(
+        request,
+        "imports/list.html",
+        {"form": form, "jobs": selectors.job_list(user=user), "kinds": ImportJob.Kind.choices},
+    )
+
+
+def _job(request: HttpRequest, pk: int) -> ImportJob:
+    try:
+        return selectors.job_get(user=current_user(request), scope=scope_for(request.user), pk=pk)
+    except NotFound:
+        raise Http404(_("记录不存在或不在您的管辖范围内")) from None
+
+
+def _job_context(job: ImportJob) -> dict[str, Any]:
+    return {
+        "job": job,
+        "errors": job.errors[:REPORT_ROWS_ON_PAGE],
+        "more_errors": max(0, len(job.errors) - REPORT_ROWS_ON_PAGE),
+        "warnings": job.summary.get("warnings", []) if isinstance(job.summary, dict) else [],
+    }
+
+
+@login_required
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "imports/detail.html", _job_context(_job(request, pk)))
+
+
+@login_required
+def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The status fragment the job page polls (htmx, every second) until the job is finished."""
+    return render(request, "imports/_status.html", _job_context(_job(request, pk)))
+
+
+@login_required
+def job_report(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job(request, pk)
+    response = HttpResponse(exports.report_workbook(job), content_type=exports.XLSX_TYPE)
+    response["Content-Disposition"] = _attachment(f"导入报告_{job.pk}.xlsx")
+    return response
+
+
+@login_required
+def template(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in ImportJob.Kind.values:
+        raise Http404()
+    response = HttpResponse(exports.template_workbook(kind), content_type=exports.XLSX_TYPE)
+    response["Content-Disposition"] = _attachment(exports.TEMPLATE_NAMES[ImportJob.Kind(kind)] + ".xlsx")
+    return response
+
+
+def _attachment(filename: str) -> str:
+    from urllib.parse import quote
+
+    return f"attachment; filename=\"export.xlsx\"; filename*=UTF-8''{quote(filename)}"
+
+
+def _export_filters(request: HttpRequest, kind: str) -> dict[str, Any]:
+    g = request.GET
+    node = _node_param(request)
+    if kind == "persons":
+        from gridguard.people.models import PersonStatus, Residency
+
+        status = g.get("status", PersonStatus.ACTIVE)
+        return {
+            "node": node,
+            "search": g.get("q", ""),
+            "tag_bit": _int(g.get("tag")),
+            "residency": g.get("residency", "") if g.get("residency") in Residency.values else "",
+            "status": status if status in PersonStatus.values else PersonStatus.ACTIVE,
+            "party": _bool(g.get("party")),
+            "no_household": g.get("no_household") == "1",
+        }
+    if kind == "households":
+        node_ids = None
+        if g.get("ungridded") == "1" and node is not None:
+            node_ids = grid_selectors.ungridded_node_ids(node)
+        return {"node": node, "search": g.get("q", ""), "rental": _bool(g.get("rental")), "node_ids": node_ids}
+    from gridguard.people.models import OrganizationKind
+
+    kind_value = g.get("kind", "")
+    return {
+        "node": node,
+        "search": g.get("q", ""),
+        "kind": kind_value if kind_value in OrganizationKind.values else "",
+        "key_place": _bool(g.get("key_place")),
+    }
+
+
+@login_required
+def export(request: HttpRequest, kind: str) -> HttpResponse:
+    """The filtered list (same GET filters as the list page) as .xlsx; masked unless can_reveal."""
+    run = exports.EXPORTS.get(kind)
+    if run is None:
+        raise Http404()
+    if not scope_for(request.user).can_export:
+        return _forbidden(request, _("您的角色不能导出数据"))
+    filters = _export_filters(request, kind)
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the FileResponse
+    try:
+        result = run(actor=current_user(request), out=out, ip=client_ip(request), **filters)
+    except PermissionDenied as exc:
+        out.close()
+        return _forbidden(request, exc.message)
+    except NotFound:
+        out.close()
+        raise Http404(_("记录不存在或不在您的管辖范围内")) from None
+    except ApplicationError as exc:
+        out.close()
+        messages.error(request, exc.message)
+        return redirect("core:home")
+    out.seek(0)
+    response = FileResponse(out, content_type=exports.XLSX_TYPE)
+    response["Content-Disposition"] = _attachment(result.filename)
+    return response
