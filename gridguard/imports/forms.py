@@ -29,7 +29,9 @@ class ImportForm(forms.Form):
     def __init__(self, *args, roots: list[GridNode], **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         field = self.fields["root"]
-        field.queryset = GridNode.objects.filter(pk__in=[n.pk for n in roots]).select_related("level").order_by("path")
+        field.queryset = (  # type: ignore[attr-defined]
+            GridNode.objects.filter(pk__in=[n.pk for n in roots]).select_related("level").order_by("path")
+        )
         self.fields["file"].help_text = _("Excel（.xlsx）或 CSV（.csv，UTF-8 或 GBK 编码），不超过 {mb} MB").format(
             mb=settings.IMPORT_MAX_BYTES // 1048576
         )

@@ -15,36 +15,17 @@ from gridguard.accounts.scope import current_user, scope_for
 from gridguard.accounts.services import client_ip
 from gridguard.core.errors import ApplicationError, NotFound, PermissionDenied
 from gridguard.core.forms import add_service_error
-from gridguard.grids import selectors as grid_selectors
-from gridguard.grids.models import GridNode
 from gridguard.imports import exports, selectors
 from gridguard.imports.forms import ImportForm
 from gridguard.imports.models import ImportJob
 from gridguard.imports.services import import_job_create
+from gridguard.people.filters import FILTERS
 
 REPORT_ROWS_ON_PAGE = 500
 
 
 def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "imports/forbidden.html", {"message": message}, status=403)
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
-def _bool(value: str | None) -> bool | None:
-    return {"1": True, "0": False, "true": True, "false": False}.get((value or "").lower())
-
-
-def _node_param(request: HttpRequest) -> GridNode | None:
-    node_id = _int(request.GET.get("node"))
-    if node_id is None:
-        return None
-    try:
-        return grid_selectors.node_get(scope=scope_for(request.user), node_id=node_id)
-    except NotFound:
-        raise Http404(_("记录不存在或不在您的管辖范围内")) from None
 
 
 @login_required
@@ -125,47 +106,15 @@ def _attachment(filename: str) -> str:
     return f"attachment; filename=\"export.xlsx\"; filename*=UTF-8''{quote(filename)}"
 
 
-def _export_filters(request: HttpRequest, kind: str) -> dict[str, Any]:
-    g = request.GET
-    node = _node_param(request)
-    if kind == "persons":
-        from gridguard.people.models import PersonStatus, Residency
-
-        status = g.get("status", PersonStatus.ACTIVE)
-        return {
-            "node": node,
-            "search": g.get("q", ""),
-            "tag_bit": _int(g.get("tag")),
-            "residency": g.get("residency", "") if g.get("residency") in Residency.values else "",
-            "status": status if status in PersonStatus.values else PersonStatus.ACTIVE,
-            "party": _bool(g.get("party")),
-            "no_household": g.get("no_household") == "1",
-        }
-    if kind == "households":
-        node_ids = None
-        if g.get("ungridded") == "1" and node is not None:
-            node_ids = grid_selectors.ungridded_node_ids(node)
-        return {"node": node, "search": g.get("q", ""), "rental": _bool(g.get("rental")), "node_ids": node_ids}
-    from gridguard.people.models import OrganizationKind
-
-    kind_value = g.get("kind", "")
-    return {
-        "node": node,
-        "search": g.get("q", ""),
-        "kind": kind_value if kind_value in OrganizationKind.values else "",
-        "key_place": _bool(g.get("key_place")),
-    }
-
-
 @login_required
-def export(request: HttpRequest, kind: str) -> HttpResponse:
+def export(request: HttpRequest, kind: str) -> HttpResponse | FileResponse:
     """The filtered list (same GET filters as the list page) as .xlsx; masked unless can_reveal."""
     run = exports.EXPORTS.get(kind)
     if run is None:
         raise Http404()
     if not scope_for(request.user).can_export:
         return _forbidden(request, _("您的角色不能导出数据"))
-    filters = _export_filters(request, kind)
+    filters = FILTERS[kind](request)
     out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the FileResponse
     try:
         result = run(actor=current_user(request), out=out, ip=client_ip(request), **filters)

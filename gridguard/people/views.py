@@ -11,9 +11,14 @@ from gridguard.accounts.scope import current_user, scope_for
 from gridguard.accounts.services import client_ip
 from gridguard.core.errors import ApplicationError, NotFound
 from gridguard.core.forms import form_page, to
-from gridguard.grids import selectors as grid_selectors
-from gridguard.grids.models import GridNode
 from gridguard.people import selectors, services
+from gridguard.people.filters import (
+    household_filters,
+    int_param,
+    node_param,
+    organization_filters,
+    person_filters,
+)
 from gridguard.people.forms import DeathForm, HouseholdForm, MoveForm, OrganizationForm, PersonForm
 from gridguard.people.models import OrganizationKind, PersonStatus, Residency, Tag
 
@@ -23,36 +28,6 @@ def _or_404(fn, **kwargs):  # type: ignore[no-untyped-def]
         return fn(**kwargs)
     except NotFound:
         raise Http404(_("记录不存在或不在您的管辖范围内")) from None
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
-def _bool(value: str | None) -> bool | None:
-    return {"1": True, "0": False}.get(value or "")
-
-
-def _node_param(request: HttpRequest) -> GridNode | None:
-    node_id = _int(request.GET.get("node"))
-    if node_id is None:
-        return None
-    return _or_404(grid_selectors.node_get, scope=scope_for(request.user), node_id=node_id)
-
-
-def person_filters(request: HttpRequest) -> dict[str, Any]:
-    """The list filters as selector arguments (shared by the list page and its export)."""
-    g = request.GET
-    status = g.get("status", PersonStatus.ACTIVE)
-    return {
-        "node": _node_param(request),
-        "search": g.get("q", ""),
-        "tag_bit": _int(g.get("tag")),
-        "residency": g.get("residency", "") if g.get("residency") in Residency.values else "",
-        "status": status if status in PersonStatus.values else PersonStatus.ACTIVE,
-        "party": _bool(g.get("party")),
-        "no_household": g.get("no_household") == "1",
-    }
 
 
 @login_required
@@ -115,9 +90,9 @@ def _ledger_form(request: HttpRequest, form, title: str, run, done, back: str = 
 @login_required
 def person_create(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
-    household_id = _int(request.GET.get("household"))
+    household_id = int_param(request.GET.get("household"))
     household = _or_404(selectors.household_get, scope=scope, pk=household_id) if household_id else None
-    node = None if household else _node_param(request)
+    node = None if household else node_param(request)
     if household is None and node is None:
         messages.error(request, _("请从住户或网格页面登记人员"))
         return redirect("people:households")
@@ -210,24 +185,15 @@ def person_death(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def households(request: HttpRequest) -> HttpResponse:
-    scope = scope_for(request.user)
-    node = _node_param(request)
-    node_ids = None
-    if request.GET.get("ungridded") == "1" and node is not None:
-        node_ids = grid_selectors.ungridded_node_ids(node)
+    filters = household_filters(request)
     try:
         page = selectors.household_page(
-            scope=scope,
-            node=node,
-            search=request.GET.get("q", ""),
-            rental=_bool(request.GET.get("rental")),
-            node_ids=node_ids,
-            cursor=request.GET.get("cursor") or None,
+            scope=scope_for(request.user), cursor=request.GET.get("cursor") or None, **filters
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("people:households")
-    return render(request, "people/households.html", {"page": page, "node": node})
+    return render(request, "people/households.html", {"page": page, "node": filters["node"]})
 
 
 @login_required
@@ -248,7 +214,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def household_create(request: HttpRequest) -> HttpResponse:
-    node = _node_param(request)
+    node = node_param(request)
     if node is None:
         messages.error(request, _("请先在网格页面选择楼栋或网格"))
         return redirect("grids:tree")
@@ -278,16 +244,11 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def organizations(request: HttpRequest) -> HttpResponse:
-    scope = scope_for(request.user)
-    node = _node_param(request)
+    filters = organization_filters(request)
+    node = filters["node"]
     try:
         page = selectors.organization_page(
-            scope=scope,
-            node=node,
-            search=request.GET.get("q", ""),
-            kind=request.GET.get("kind", ""),
-            key_place=_bool(request.GET.get("key_place")),
-            cursor=request.GET.get("cursor") or None,
+            scope=scope_for(request.user), cursor=request.GET.get("cursor") or None, **filters
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -307,7 +268,7 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def organization_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     scope = scope_for(request.user)
     org = _or_404(selectors.organization_get, scope=scope, pk=pk) if pk else None
-    node = org.node if org else _node_param(request)
+    node = org.node if org else node_param(request)
     if node is None:
         messages.error(request, _("请先选择所属网格"))
         return redirect("grids:tree")
