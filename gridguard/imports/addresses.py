@@ -177,7 +177,7 @@ class AddressIndex:
         found_label = ""
         for k in range(len(pattern) - 1, 0, -1):
             node_id = self._index(tuple(pattern[:k])).get(tuple(names[:k]))
-            if node_id is not None and node_id != AMBIGUOUS:
+            if node_id is not None:  # an ambiguous prefix exists too: the next column is at fault
                 found_label = " ".join(shown[:k])
                 break
         else:

@@ -276,3 +276,20 @@ def test_job_failure_is_recorded(town, alice, tmp_path):
     assert result.status == "refused" and "无法读取" in result.message
     job.refresh_from_db()
     assert job.status == "refused" and job.errors[0]["message"].startswith("无法读取")
+
+
+def test_unknown_building_is_blamed_when_the_compound_name_repeats(town, alice, admin_user, levels, csv_file):
+    """Two compounds share a name in the community: the missing building is still the fault."""
+    from gridguard.grids.services import node_create
+
+    for grid in (town.a1, town.a2):
+        compound = node_create(actor=admin_user, parent=grid, name="建设小区", level=levels["compound"])
+        node_create(actor=admin_user, parent=compound, name="1栋", level=levels["building"])
+    path = csv_file([
+        ["姓名", "身份证号", "与户主关系", "网格", "小区", "楼栋", "房号"],
+        ["赵六", idno(1970, 5), "户主", "东城第一网格", "建设小区", "1栋", "101"],
+        ["钱七", idno(1971, 7), "户主", "", "建设小区", "99栋", "101"],
+    ])
+    result = run(alice, town.east, path)
+    assert [(e.row, e.column) for e in result.errors] == [(3, "楼栋")]
+    assert "99栋" in result.errors[0].message and "不存在" in result.errors[0].message
