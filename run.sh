@@ -5,15 +5,15 @@ set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/setup.sh
 PY=.venv/bin/python
-export DEBUG="${DEBUG:-0}" GRIDGUARD_INSECURE_DEV_KEY="${GRIDGUARD_INSECURE_DEV_KEY:-1}"
+mkdir -p var
+[ -s var/secret_key ] || $PY -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret_key
+export DEBUG="${DEBUG:-0}" SECRET_KEY="${SECRET_KEY:-$(cat var/secret_key)}"
 HOST="${HOST:-127.0.0.1}"; PORT="${PORT:-8000}"
 
 $PY manage.py migrate --noinput -v0
 $PY manage.py collectstatic --noinput -v0
-if [ "$($PY manage.py shell -c 'from gridguard.grids.models import GridNode; print(GridNode.objects.exists())')" = "False" ]; then
-  echo "正在生成演示数据（一个镇、九个村/社区、约 2 万人）… generating the demo town"
-  $PY manage.py generate_demo
-fi
+echo "演示数据：一个镇、九个村/社区、约 2 万人（已有数据时跳过） / demo town (skipped when data exists)"
+$PY manage.py generate_demo --if-empty
 
 $PY manage.py run_huey --workers 2 >var/worker.log 2>&1 &
 WORKER=$!

@@ -202,3 +202,16 @@ def test_big_load_rebuilds_the_same_person_indexes():
     for name in before:
         assert after[name]["columns"] == before[name]["columns"]
     assert Person.objects.filter(id_number=Person.objects.first().id_number).count() == 1
+
+
+def test_if_empty_leaves_an_existing_town_alone(db, town):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from gridguard.people.models import Person
+
+    out = StringIO()
+    call_command("generate_demo", "--persons", "200", "--if-empty", stdout=out)
+    assert "不再生成" in out.getvalue()
+    assert not Person.objects.exists()

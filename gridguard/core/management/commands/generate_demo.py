@@ -13,6 +13,7 @@ from gridguard.core.demo import (
     generate_demo,
 )
 from gridguard.core.errors import ApplicationError
+from gridguard.grids.models import GridNode
 
 
 class Command(BaseCommand):
@@ -23,8 +24,12 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="随机种子：同一种子生成相同的数据")
         parser.add_argument("--no-users", action="store_true", help="不建登录账号")
         parser.add_argument("--reset", action="store_true", help="先清空现有人员、网格和演示账号")
+        parser.add_argument("--if-empty", action="store_true", help="数据库已有网格时什么也不做（供 run.sh 使用）")
 
     def handle(self, *args, persons: int, seed: int, no_users: bool, reset: bool, **options) -> None:
+        if options.get("if_empty") and GridNode.objects.exists():
+            self.stdout.write("数据库中已有网格数据，不再生成演示数据")
+            return
         verbosity = options.get("verbosity", 1)
 
         def out(line: str) -> None:
