@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import gettext
 
 from gridguard.core.masking import mask_id_number, mask_phone
 
@@ -17,7 +18,7 @@ def mask_phone_filter(value: str) -> str:
 
 @register.filter
 def tag_names(mask: int, tags) -> list[str]:  # type: ignore[no-untyped-def]
-    return [t.name for t in tags if mask & (1 << t.bit)]
+    return [gettext(t.name) for t in tags if mask & (1 << t.bit)]
 
 
 @register.simple_tag(takes_context=True)
