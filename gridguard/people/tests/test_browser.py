@@ -1,53 +1,12 @@
 """End to end in headless Chromium (Debian's package, driven by Playwright; no browser download)."""
 
-import os
-from pathlib import Path
-
 import pytest
 
-from conftest import idno
+from conftest import SCREENSHOTS, browser_login, idno
 from gridguard.people import services
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "var" / "screenshots"
-
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = (
-        "true"  # Playwright's sync API runs an event loop in this thread
-    )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def phone(browser):
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN"
-    )
-    page = context.new_page()
-    yield page
-    context.close()
+# serialized_rollback: the flush after a transactional test would also drop the seeded roles, levels and tags.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_grid_worker_on_a_phone_sees_own_grid_only(live_server, phone, town, bob, street_official):
@@ -64,11 +23,7 @@ def test_grid_worker_on_a_phone_sees_own_grid_only(live_server, phone, town, bob
         data={"name": "王五", "id_number": idno(1980, 3), "relation": "户主"},
     )
 
-    phone.goto(f"{live_server.url}/accounts/login/")
-    phone.fill("#id_username", "bob")
-    phone.fill("#id_password", "bob-pass-123")
-    phone.click("button[type=submit]")
-    phone.wait_for_url(f"{live_server.url}/")
+    browser_login(phone, live_server.url, "bob", "bob-pass-123")
     assert "东城第一网格" in phone.inner_text("main")
 
     phone.goto(f"{live_server.url}/people/households/")
