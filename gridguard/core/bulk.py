@@ -3,19 +3,26 @@ then executemany on SQLite and COPY on PostgreSQL — several times faster than 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 
-def allocate_ids(model: type[models.Model], count: int) -> list[int]:
-    """Reserve ``count`` primary keys. Call inside a transaction (SQLite takes the write lock)."""
+def allocate_ids(model: type[models.Model], count: int, using: BaseDatabaseWrapper | None = None) -> list[int]:
+    """Reserve ``count`` primary keys. Call inside a transaction (SQLite takes the write lock).
+
+    On PostgreSQL the sequence is advanced at once (not transactional): ``using`` may be a second
+    connection, and ids of a rolled-back import are gaps."""
     if count <= 0:
         return []
+    db = using or connection
     table = model._meta.db_table
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
+    with db.cursor() as cur:
+        if db.vendor == "postgresql":
             cur.execute(
                 "SELECT setval(pg_get_serial_sequence(%s, 'id'), nextval(pg_get_serial_sequence(%s, 'id')) + %s - 1)",
                 [table, table, count],
@@ -31,19 +38,47 @@ def column_names(model: type[models.Model], fields: Sequence[str]) -> list[str]:
     return [model._meta.get_field(name).column for name in fields]  # type: ignore[union-attr,misc]
 
 
-def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """Insert tuples whose values follow ``fields`` (model field names; FKs as ``x_id``)."""
+_TYPE_NAME = re.compile(r"^[a-z ]+")
+
+
+def copy_types(model: type[models.Model], fields: Sequence[str]) -> list[str]:
+    """PostgreSQL type names of ``fields`` for a binary COPY (``varchar(60)`` → ``varchar``)."""
+    names = []
+    for name in fields:
+        db_type = model._meta.get_field(name).db_type(connection) or ""  # type: ignore[union-attr]
+        match = _TYPE_NAME.match(db_type)
+        names.append(match.group(0).strip() if match else db_type)
+    return names
+
+
+@contextmanager
+def copy_rows(model: type[models.Model], fields: Sequence[str], *, binary: bool = False) -> Iterator[Any]:
+    """PostgreSQL: a COPY into ``model``'s table; ``write_row(values)`` on what it yields.
+
+    ``binary``: values must be of the columns' Python types (datetime, date, bool, int, str, None);
+    the server then parses nothing, a tenth less of its work on a large table."""
+    cols = ", ".join(f'"{c}"' for c in column_names(model, fields))
+    options = " (FORMAT BINARY)" if binary else ""
+    with connection.cursor() as cur, cur.cursor.copy(f'COPY "{model._meta.db_table}" ({cols}) FROM STDIN{options}') as copy:
+        if binary:
+            copy.set_types(copy_types(model, fields))
+        yield copy
+
+
+def insert_rows(
+    model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]], *, binary: bool = False
+) -> int:
+    """Insert tuples whose values follow ``fields`` (model field names; FKs as ``x_id``).
+    ``binary`` (PostgreSQL only, see copy_rows) is ignored on SQLite."""
     table = model._meta.db_table
     columns = column_names(model, fields)
     count = 0
     if connection.vendor == "postgresql":
-        cols = ", ".join(f'"{c}"' for c in columns)
-        with connection.cursor() as cur:
-            raw = cur.cursor
-            with raw.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
-                for row in rows:
-                    copy.write_row(row)
-                    count += 1
+        with copy_rows(model, fields, binary=binary) as copy:
+            write = copy.write_row
+            for row in rows:
+                write(row)
+                count += 1
         return count
     placeholders = ", ".join("?" for _ in columns)
     cols = ", ".join(f'"{c}"' for c in columns)

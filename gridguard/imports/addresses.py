@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -45,8 +45,7 @@ def canon_name(value: object) -> str:
 LEVEL_LABELS = {c.key: c.header for c in ADDRESS_COLUMNS}
 
 
-@dataclass(frozen=True, slots=True)
-class NodeInfo:
+class NodeInfo(NamedTuple):
     id: int
     path: str
     name: str
@@ -86,22 +85,33 @@ class AddressIndex:
         self.code_for_level_id = {lv.pk: key for key, lv in levels.items()}
         step = GridNode.steplen
         ancestors = [root.path[:i] for i in range(step, len(root.path), step)]
+        ranks = dict(Level.objects.values_list("id", "rank"))
         rows = (
             GridNode.objects.filter(Q(path__in=ancestors) | subtree_q(root.path, "path"))
-            .filter(is_active=True)
             .order_by("path")
-            .values_list("id", "path", "name", "level_id", "level__rank", "depth")
+            .values_list("id", "path", "name", "level_id", "depth", "is_active")
         )
         self.nodes: dict[str, NodeInfo] = {}
         self.chains: dict[str, tuple[tuple[str, str], ...]] = {}  # path -> ((level key, canon name), …)
         self.by_id: dict[int, NodeInfo] = {}
-        for pk, path, name, level_id, rank, depth in rows:
-            info = NodeInfo(pk, path, name, self.code_for_level_id.get(level_id, ""), rank, depth)
+        self._names: dict[str, str] = {}  # every node's name by path, inactive ones too (for labels)
+        self._labels: dict[str, str] = {}
+        canons: dict[str, str] = {}  # building and unit names repeat under every compound
+        for pk, path, name, level_id, depth, is_active in rows:
+            self._names[path] = name
+            if not is_active:
+                continue
+            info = NodeInfo(pk, path, name, self.code_for_level_id.get(level_id, ""), ranks.get(level_id, 0), depth)
             self.nodes[path] = info
             self.by_id[pk] = info
             parent_chain = self.chains.get(path[:-step], ())
-            own = ((info.level_code, canon_name(name)),) if info.level_code else ()
-            self.chains[path] = parent_chain + own
+            if info.level_code:
+                canon = canons.get(name)
+                if canon is None:
+                    canon = canons[name] = canon_name(name)
+                self.chains[path] = (*parent_chain, (info.level_code, canon))
+            else:
+                self.chains[path] = parent_chain
         self._indexes: dict[tuple[str, ...], dict[tuple[str, ...], int]] = {}
         self._cache: dict[tuple, int | AddressError] = {}
         self._canons: dict[object, tuple[str, str]] = {}  # cell value -> (compared name, shown name)
@@ -191,3 +201,17 @@ class AddressIndex:
 
     def node(self, node_id: int) -> NodeInfo:
         return self.by_id[node_id]
+
+    def label(self, path: str) -> str:
+        """The address label of the node at ``path``: the names below the top of the tree, as
+        people.selectors.address_prefix_map gives them (without a query of its own)."""
+        label = self._labels.get(path)
+        if label is None:
+            parent = path[: -GridNode.steplen]
+            if not parent or path not in self._names:
+                label = ""
+            else:
+                above = self.label(parent) if parent in self._names else ""
+                label = (above + " " + self._names[path]).strip()
+            self._labels[path] = label
+        return label

@@ -6,7 +6,7 @@ import logging
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
@@ -128,7 +128,7 @@ def import_job_run(job: ImportJob) -> ImportResult | None:
             status=ImportJob.Status.FAILED, message=_("导入范围（网格节点）已不存在"), finished_at=timezone.now()
         )
         return None
-    service = SERVICES[ImportJob.Kind(job.kind)]
+    service: Any = SERVICES[ImportJob.Kind(job.kind)]
     try:
         return service(
             actor=job.created_by, root=job.root, path=job.stored_path, good_rows_only=job.good_rows_only, job=job

@@ -171,7 +171,7 @@ def _import(actor: User | None, root: GridNode, path: Path, good_rows_only: bool
     for start in range(0, len(node_list), BATCH):
         found = Organization.objects.filter(node_id__in=node_list[start:start + BATCH], is_active=True)
         for node_id, name in found.values_list("node_id", "name"):
-            pos = seen_names.get((node_id, name))
+            pos = seen_names.get((node_id, name))  # type: ignore[assignment]
             if pos is not None:
                 add(pos, "name", rows[pos][idx["name"]], _("该单位已在台账中（同一网格下同名），不能重复导入"),
                     "org_duplicate_ledger")
