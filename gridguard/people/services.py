@@ -15,7 +15,6 @@ from gridguard.accounts.scope import Scope, scope_for
 from gridguard.accounts.services import audit_record
 from gridguard.core.errors import ApplicationError, PermissionDenied
 from gridguard.core.normalize import clean_phone, clean_text, validate_phone
-from gridguard.core.pinyin import initials
 from gridguard.grids.models import GridNode
 from gridguard.people.models import (
     Household,
@@ -26,7 +25,7 @@ from gridguard.people.models import (
     PersonStatus,
     Relation,
 )
-from gridguard.people.rules import clean_person, parse_bool, parse_org_kind, parse_room
+from gridguard.people.rules import clean_organization, clean_person, parse_bool, parse_room
 from gridguard.people.selectors import address_for_node
 
 PERSON_FIELDS = (
@@ -330,43 +329,6 @@ def person_reveal(*, actor: User, person: Person, ip: str | None = None) -> dict
     return {"id_number": person.id_number, "phone": person.phone}
 
 
-def _clean_org(data: dict[str, Any]) -> dict[str, Any]:
-    name = clean_text(data.get("name"))
-    if not name:
-        raise ApplicationError("name_required", _("单位名称不能为空"), field="name")
-    employees_raw = clean_text(data.get("employees"))
-    employees = None
-    if employees_raw:
-        try:
-            employees = int(float(employees_raw))
-        except ValueError:
-            raise ApplicationError(
-                "employees_invalid",
-                _("从业人数“{value}”不是数字").format(value=employees_raw),
-                field="employees",
-            ) from None
-        if employees < 0:
-            raise ApplicationError("employees_invalid", _("从业人数不能为负数"), field="employees")
-    credit = clean_text(data.get("credit_code")).upper().replace(" ", "")
-    if credit and len(credit) != 18:
-        raise ApplicationError(
-            "credit_code_invalid",
-            _("统一社会信用代码“{value}”应为 18 位").format(value=credit),
-            field="credit_code",
-        )
-    return {
-        "name": name[:120],
-        "name_initials": initials(name)[:120],
-        "kind": parse_org_kind(data.get("kind")),
-        "credit_code": credit,
-        "address": clean_text(data.get("address"))[:200],
-        "contact_name": clean_text(data.get("contact_name"))[:40],
-        "contact_phone": validate_phone(clean_phone(data.get("contact_phone"))),
-        "employees": employees,
-        "is_key_place": parse_bool(data.get("is_key_place", False), "is_key_place", gettext_noop("重点场所")),
-    }
-
-
 @transaction.atomic
 def organization_create(*, actor: User | None, node: GridNode, data: dict[str, Any]) -> Organization:
     scope = _editor_scope(actor)
@@ -379,7 +341,7 @@ def organization_create(*, actor: User | None, node: GridNode, data: dict[str, A
         created_by=actor,
         updated_at=now,
         updated_by=actor,
-        **_clean_org(data),
+        **clean_organization(data),
     )
     audit_record(actor=actor, action=AuditLog.Action.CREATE, obj=org)
     return org
@@ -403,7 +365,7 @@ def organization_update(*, actor: User, organization: Organization, data: dict[s
         )
     }
     merged.update(data)
-    clean = _clean_org(merged)
+    clean = clean_organization(merged)
     changes = {
         k: [str(getattr(organization, k)), str(v)] for k, v in clean.items() if getattr(organization, k) != v
     }

@@ -48,21 +48,13 @@ ORG_INSERT_FIELDS = (
 _FIELD_COLUMN = {"phone": "contact_phone"}  # validate_phone names its field "phone"
 
 
-def _clean_org_rule():  # type: ignore[no-untyped-def]
-    """The ledger's own rule for an organization's fields (one set of rules for forms, API, imports)."""
-    rule = getattr(people_rules, "clean_organization", None)
-    if rule is None:
-        from gridguard.people.services import _clean_org as rule  # not yet public in people.rules
-    return rule
-
-
 def validate_organization_row(data: dict[str, Any]) -> dict[str, Any]:
     """One organization's cells → cleaned field values, or ApplicationError naming the field."""
     if isinstance(data.get("employees"), float) and data["employees"].is_integer():
         data["employees"] = int(data["employees"])
     if isinstance(data.get("credit_code"), float):
         data["credit_code"] = display(data["credit_code"])
-    return _clean_org_rule()(data)
+    return people_rules.clean_organization(data)
 
 
 def organizations_import_file(
