@@ -21,7 +21,7 @@ from gridguard.core.paths import subtree_q
 from gridguard.grids.models import GridNode, Level
 from gridguard.imports.models import ImportJob
 from gridguard.people.models import Household, Organization, Person, PersonStatus
-from gridguard.people.selectors import models_bitand, person_search_q
+from gridguard.people.selectors import person_filtered
 
 EXPORT_BATCH = 2000
 
@@ -95,20 +95,10 @@ def person_export_stream(
     batch: int = EXPORT_BATCH,
 ) -> Iterator[list[dict[str, Any]]]:
     """The persons of ``person_page`` with the same filters, all pages, as value batches."""
-    qs = _scoped(Person.objects.all(), scope, node)
-    if status:
-        qs = qs.filter(status=status)
-    if search.strip():
-        qs = qs.filter(person_search_q(search))
-    if tag_bit is not None:
-        mask = 1 << tag_bit
-        qs = qs.alias(_t=models_bitand("tags", mask)).filter(_t=mask)
-    if residency:
-        qs = qs.filter(residency=residency)
-    if party is not None:
-        qs = qs.filter(is_party_member=party)
-    if no_household:
-        qs = qs.filter(household__isnull=True)
+    qs = person_filtered(
+        scope, Person.objects.all(), node=node, search=search, tag_bit=tag_bit, residency=residency,
+        status=status, party=party, no_household=no_household,
+    )
     return _stream(qs, PERSON_EXPORT_FIELDS, batch)
 
 

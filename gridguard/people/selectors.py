@@ -147,7 +147,27 @@ def person_page(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page:
-    qs = within(scope, Person.objects.select_related("household", "node"), node)
+    qs = person_filtered(
+        scope, Person.objects.select_related("household", "node"), node=node, search=search, tag_bit=tag_bit,
+        residency=residency, status=status, party=party, no_household=no_household,
+    )
+    return _keyset(qs, cursor, limit)
+
+
+def person_filtered(
+    scope: Scope,
+    qs: QuerySet,
+    *,
+    node: GridNode | None = None,
+    search: str = "",
+    tag_bit: int | None = None,
+    residency: str = "",
+    status: str = PersonStatus.ACTIVE,
+    party: bool | None = None,
+    no_household: bool = False,
+) -> QuerySet:
+    """The persons list's filters, shared by its pages and its export."""
+    qs = within(scope, qs, node)
     if status:
         qs = qs.filter(status=status)
     if search.strip():
@@ -161,7 +181,7 @@ def person_page(
         qs = qs.filter(is_party_member=party)
     if no_household:
         qs = qs.filter(household__isnull=True)
-    return _keyset(qs, cursor, limit)
+    return qs
 
 
 def models_bitand(field_name: str, mask: int):  # type: ignore[no-untyped-def]
