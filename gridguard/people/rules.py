@@ -455,7 +455,7 @@ def clean_person_cells(cells: tuple, today: dt.date) -> PersonData | None:
     if sex != "" and (type(sex) is not str or _sex.known.get(sex) != id_sex):
         return None
     if birth != "" and (type(birth) is not str or len(birth) != 10 or birth[4] != "-" or birth[7] != "-"
-                        or birth[:4] + birth[5:7] + birth[8:] != number[6:14]):
+                        or birth.replace("-", "") != number[6:14]):  # the ISO form of the number's date
         return None
     if phone != "" and (type(phone) is not str or len(phone) != 11 or not phone.isascii() or not phone.isdigit()
                         or phone[0] != "1" or phone[1] not in "3456789"):

@@ -20,10 +20,12 @@ Attribution without an event per row: every row carries created_at/created_by an
 PersonEvent "register" per person and one HouseholdEvent per new household as well, at about
 a quarter more time.)
 
-Per 100,000 rows into a ledger of a million persons, the summary's seconds are roughly: read 0.3,
-lookup 0.6, validate 0.6, then on SQLite the inserts (persons 2.0, households 0.4, commit 0.7);
-on PostgreSQL the COPY of the persons (2.3, validation included), households 0.6 and the commit
-1.3 (where the foreign keys of every new row are checked).
+Where the time goes (summary["seconds"]), per 100,000 rows into a ledger of a million persons on
+2 cores: read 0.3; SQLite: lookup 0.6, validate 0.7, then the inserts — persons 2.0 (seven b-trees
+per row), households 0.45, commit 0.7 (of which the WAL checkpoint 0.45); PostgreSQL: lookup 0.2
+(the first chunk), the COPY of the persons 2.3-2.7 (the server's indexing; validation runs beside
+it), households 0.5, commit 1.3-1.5 (the deferred foreign-key checks of every new row: person →
+household and grid node, household → grid node and head).
 """
 
 from __future__ import annotations
@@ -251,11 +253,15 @@ def _import(
             clock.lap("lookup")
             with sink:
                 chunks.run(sink, progress)
+                accepted = _accepted(report, good_rows_only, n)
+                live = resolver.live() if accepted else []
+                # built while the server still indexes the last rows sent (closing the COPY waits for it)
+                new_households = list(_household_rows(live, sink.person_ids, stamp, addresses))
             clock.lap("validate+persons")
-            accepted = _accepted(report, good_rows_only, n)
             if accepted:
-                live = resolver.live()
-                summary = _finish_households(live, sink.person_ids, resolver.hh_of, stamp, addresses, with_events, root)
+                summary = _finish_households(
+                    live, sink.person_ids, resolver.hh_of, stamp, addresses, with_events, root, new_households
+                )
                 clock.lap("households")
             else:
                 transaction.set_rollback(True)
@@ -733,9 +739,13 @@ def _finish_households(
     addresses: AddressIndex,
     with_events: bool,
     root: GridNode,
+    new_households: list[tuple] | None = None,
 ) -> dict[str, Any]:
-    """After the persons: new households (with their heads), heads of existing ones, events, audit."""
-    insert_rows(Household, HOUSEHOLD_INSERT_FIELDS, _household_rows(live, person_ids, stamp, addresses), binary=True)
+    """After the persons: new households (with their heads), heads of existing ones, events, audit.
+    ``new_households``: the rows of the new ones when already built."""
+    if new_households is None:
+        new_households = list(_household_rows(live, person_ids, stamp, addresses))
+    insert_rows(Household, HOUSEHOLD_INSERT_FIELDS, new_households, binary=True)
     for hh in live:
         # An existing household gets the file's 户主 when it has none (or its head moved out/died).
         if not hh.is_new and hh.head is not None:
