@@ -55,7 +55,7 @@ COMMUNITIES: list[tuple[str, str, str, bool, float]] = [
 
 # Person indexes whose keys arrive in random order (built after a big load); the path index
 # and the household FK index grow in insertion order and stay.
-DEFERRED_PERSON_INDEXES = ("person_idno_idx", "person_phone_idx", "person_name_idx", "person_initials_idx")
+DEFERRED_PERSON_INDEXES = ("person_idno_idx", "person_phone_idx", "person_name_id_idx", "person_initials_id_idx")
 
 
 class DemoRefused(ApplicationError):

@@ -154,8 +154,8 @@ class Person(Stamped):
             models.Index(fields=["node_path", "id"], name="person_path_idx"),
             models.Index(fields=["id_number"], name="person_idno_idx"),
             models.Index(fields=["phone"], name="person_phone_idx"),
-            models.Index(fields=["name"], name="person_name_idx"),
-            models.Index(fields=["name_initials"], name="person_initials_idx"),
+            models.Index(fields=["name", "id"], name="person_name_id_idx"),
+            models.Index(fields=["name_initials", "id"], name="person_initials_id_idx"),
         ]
         verbose_name = _("人员")
         verbose_name_plural = _("人员")
