@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "gridguard.grids",
     "gridguard.people",
     "gridguard.imports",
+    "gridguard.control",
 ]
 
 MIDDLEWARE = [
@@ -170,6 +171,20 @@ else:
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": HUEY_IMMEDIATE,
     }
+
+# Cache: shared by every web process (the public pages' rate limits count per IP across them).
+_cache_redis = envstr("CACHE_REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_redis}
+        if _cache_redis
+        else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}
+    )
+}
+RATELIMIT_VIEW = "gridguard.core.views.rate_limited"
+# Public pages (arrival self-report, personal temperature link): requests per IP.
+PUBLIC_POST_RATE = envstr("PUBLIC_POST_RATE", "10/m")
+PUBLIC_GET_RATE = envstr("PUBLIC_GET_RATE", "60/m")
 
 # Imports: files waiting for the worker live here.
 IMPORT_DIR = VAR_DIR / "imports"

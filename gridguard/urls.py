@@ -10,6 +10,8 @@ urlpatterns = [
     path("grids/", include("gridguard.grids.urls")),
     path("people/", include("gridguard.people.urls")),
     path("imports/", include("gridguard.imports.urls")),
+    path("control/", include("gridguard.control.urls")),
+    path("p/", include("gridguard.control.public_urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

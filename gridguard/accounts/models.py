@@ -22,6 +22,7 @@ class Role(models.Model):
     can_manage_tree = models.BooleanField(_("可调整网格"), default=False)
     can_manage_staff = models.BooleanField(_("可分配人员"), default=False)
     can_read_audit = models.BooleanField(_("可查阅审计日志"), default=False)
+    can_control = models.BooleanField(_("可下达、变更、解除管控"), default=False)
     sort = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     CAPABILITIES = (
@@ -32,6 +33,7 @@ class Role(models.Model):
         "can_manage_tree",
         "can_manage_staff",
         "can_read_audit",
+        "can_control",
     )
 
     class Meta:

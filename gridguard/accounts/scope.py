@@ -26,6 +26,7 @@ class Scope:
     can_manage_tree: bool = False
     can_manage_staff: bool = False
     can_read_audit: bool = False
+    can_control: bool = False
     role_code: str = ""
 
     def q(self, field: str = "node_path") -> models.Q:

@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Min
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from gridguard.accounts.scope import scope_for
 from gridguard.grids.models import Level
@@ -22,3 +23,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
+
+
+def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Answer of a public page asked too often from one address (django-ratelimit)."""
+    return render(request, "core/error.html", {"error": {"status": 429, "message": _("提交过于频繁，请稍后再试")}}, status=429)

@@ -64,7 +64,7 @@ class Page:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _keyset(qs: QuerySet, cursor: str | None, limit: int) -> Page:
+def keyset_page(qs: QuerySet, cursor: str | None, limit: int) -> Page:
     if cursor:
         path, pk = decode_cursor(cursor)
         qs = qs.filter(Q(node_path__gt=path) | Q(node_path=path, id__gt=pk))
@@ -151,7 +151,7 @@ def person_page(
         scope, Person.objects.select_related("household", "node"), node=node, search=search, tag_bit=tag_bit,
         residency=residency, status=status, party=party, no_household=no_household,
     )
-    return _keyset(qs, cursor, limit)
+    return keyset_page(qs, cursor, limit)
 
 
 def person_filtered(
@@ -239,7 +239,7 @@ def household_page(
         qs = qs.filter(Q(address__contains=text) | Q(head__name=text) | Q(landlord_name=text))
     if rental is not None:
         qs = qs.filter(is_rental=rental)
-    return _keyset(qs, cursor, limit)
+    return keyset_page(qs, cursor, limit)
 
 
 # --- organizations --------------------------------------------------------------------------
@@ -274,7 +274,7 @@ def organization_page(
         qs = qs.filter(kind=kind)
     if key_place is not None:
         qs = qs.filter(is_key_place=key_place)
-    return _keyset(qs, cursor, limit)
+    return keyset_page(qs, cursor, limit)
 
 
 def path_end(path: str) -> str:

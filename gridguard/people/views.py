@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from gridguard.accounts.scope import current_user, scope_for
 from gridguard.accounts.services import client_ip
+from gridguard.control import selectors as control_selectors
 from gridguard.core.errors import ApplicationError, NotFound
 from gridguard.core.forms import form_page, to
 from gridguard.people import selectors, services
@@ -59,7 +60,12 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "people/person.html",
-        {"person": person, "events": selectors.person_events(person), "tags": list(Tag.objects.all())},
+        {
+            "person": person,
+            "events": selectors.person_events(person),
+            "tags": list(Tag.objects.all()),
+            "orders": control_selectors.person_orders(person),
+        },
     )
 
 
@@ -208,6 +214,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "members": selectors.household_members(household),
             "events": household.events.select_related("actor")[:30],
             "tags": list(Tag.objects.all()),
+            "isolation": control_selectors.household_isolation(household.pk),
         },
     )
 

@@ -24,7 +24,7 @@ MAX_REPORTED_ERRORS = 100_000  # rows of the report kept on the job (the count i
 # real (or anonymous) user, whose scope is computed from the user's role and nodes.
 SYSTEM_SCOPE = Scope(
     user_id=None, everything=True, paths=(), can_reveal=True, can_export=True, can_import=True,
-    can_edit_ledger=True, can_manage_tree=True, can_manage_staff=True, can_read_audit=True, role_code="system",
+    can_edit_ledger=True, can_manage_tree=True, can_manage_staff=True, can_read_audit=True, can_control=True, role_code="system",
 )
 
 

@@ -1,0 +1,154 @@
+"""Forms of key-person control. They only shape input; the rules are in services and rules."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gridguard.control.models import Category, Measure, NeedKind, NeedStatus, Symptom, TestResult
+
+
+class OrderForm(forms.Form):
+    category = forms.ChoiceField(label=_("类别"), choices=Category.choices)
+    measure = forms.ChoiceField(label=_("措施"), choices=Measure.choices)
+    start_date = forms.DateField(
+        label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    source = forms.CharField(
+        label=_("来源"), max_length=60, required=False, help_text=_("如 协查名单、自主报备、排查发现")
+    )
+    place = forms.CharField(
+        label=_("隔离地点"), max_length=120, required=False, help_text=_("居家隔离可留空（默认为住址）")
+    )
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+
+class ExtendForm(forms.Form):
+    days = forms.IntegerField(label=_("延长天数"), min_value=1, max_value=60)
+    note = forms.CharField(label=_("原因"), max_length=200, required=False)
+
+
+class ChangeForm(forms.Form):
+    measure = forms.ChoiceField(label=_("新措施"), choices=Measure.choices)
+    place = forms.CharField(label=_("隔离地点"), max_length=120, required=False)
+    note = forms.CharField(label=_("原因"), max_length=200, required=False)
+
+
+class PlaceForm(forms.Form):
+    place = forms.CharField(label=_("新的隔离地点"), max_length=120, help_text=_("如 某宾馆 305 房、某医院"))
+    note = forms.CharField(label=_("原因"), max_length=200, required=False)
+
+
+class TransferForm(forms.Form):
+    at = forms.DateTimeField(
+        label=_("转运时间"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    vehicle = forms.CharField(label=_("车辆"), max_length=40, help_text=_("如 120 急救车 京A12345"))
+    destination = forms.CharField(label=_("目的地"), max_length=120, initial=_("发热门诊"))
+    handover = forms.CharField(label=_("交接人"), max_length=60)
+    reason = forms.CharField(label=_("原因"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+
+
+class ReleaseForm(forms.Form):
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("撤销原因"), max_length=200)
+
+
+class CheckForm(forms.Form):
+    temperature = forms.CharField(
+        label=_("体温(℃)"),
+        max_length=6,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "36.5"}),
+    )
+    symptoms = forms.TypedMultipleChoiceField(
+        label=_("症状"),
+        choices=Symptom.choices,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    note = forms.CharField(label=_("备注"), max_length=200, required=False)
+
+
+class TestResultForm(forms.Form):
+    result = forms.ChoiceField(
+        label=_("结果"),
+        choices=[(c, label) for c, label in TestResult.choices if c not in ("pending", "cancelled")],
+    )
+
+
+class ResolveForm(forms.Form):
+    resolution = forms.CharField(label=_("处置情况"), max_length=200)
+
+
+class NeedForm(forms.Form):
+    kind = forms.ChoiceField(label=_("需求类型"), choices=NeedKind.choices)
+    detail = forms.CharField(label=_("需求内容"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class NeedUpdateForm(forms.Form):
+    status = forms.ChoiceField(label=_("状态"), choices=NeedStatus.choices)
+    result = forms.CharField(label=_("办理情况"), max_length=200, required=False)
+
+
+class VerifyForm(forms.Form):
+    measure = forms.ChoiceField(
+        label=_("处理决定"), choices=[("", _("无需管控"))] + list(Measure.choices), required=False
+    )
+    category = forms.ChoiceField(
+        label=_("类别"), choices=Category.choices, initial=Category.MEDIUM_RISK_ARRIVAL
+    )
+    place = forms.CharField(label=_("隔离地点"), max_length=120, required=False)
+    note = forms.CharField(label=_("核实说明"), max_length=200, required=False)
+
+
+class ArrivalForm(forms.Form):
+    """The public self-report. Checks are in rules.clean_arrival (shared with the API)."""
+
+    name = forms.CharField(label=_("姓名"), max_length=60)
+    id_number = forms.CharField(
+        label=_("身份证号"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
+    )
+    phone = forms.CharField(
+        label=_("手机号"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "tel"})
+    )
+    from_place = forms.CharField(label=_("从何处来"), max_length=100, help_text=_("省、市、县（区）"))
+    arrival_date = forms.DateField(label=_("抵达日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    address_node = forms.ChoiceField(label=_("住址楼栋"), required=False)
+    address = forms.CharField(label=_("本地住址"), max_length=200, help_text=_("小区、楼栋、单元、房号"))
+    transport = forms.CharField(
+        label=_("交通方式"), max_length=60, required=False, help_text=_("如 自驾 京A12345、G123 次列车")
+    )
+
+    def __init__(self, *args, address_choices=(), **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        choices = [("", _("不清楚 / 其他"))] + list(address_choices)
+        self.fields["address_node"].choices = choices
+        if len(choices) <= 1:
+            del self.fields["address_node"]
+
+
+class SelfCheckForm(forms.Form):
+    temperature = forms.CharField(
+        label=_("体温(℃)"),
+        max_length=6,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "36.5"}),
+    )
+    symptoms = forms.TypedMultipleChoiceField(
+        label=_("今天有以下症状吗？"),
+        choices=Symptom.choices,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )

@@ -1,0 +1,233 @@
+"""The rules of key-person control as plain functions of plain values (no database).
+
+Times: check slots are local wall-clock times in settings.TIME_ZONE (Asia/Shanghai by default);
+a slot "18:00-24:00" ends at the next midnight. Every function that needs "now" takes it as an
+aware datetime, so tests can stand at any instant (e.g. 16:05 UTC, which is 00:05 in Shanghai)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from gridguard.core.errors import ApplicationError
+
+MIN_TEMPERATURE = Decimal("34.0")
+MAX_TEMPERATURE = Decimal("43.0")
+FEVER_AT = Decimal("37.3")
+
+_SLOT = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+
+
+def local_tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def local_date(at: dt.datetime) -> dt.date:
+    return at.astimezone(local_tz()).date()
+
+
+@dataclass(frozen=True)
+class Slot:
+    index: int
+    start: int  # minutes after local midnight
+    end: int  # minutes after local midnight, up to 24 * 60
+
+    @property
+    def label(self) -> str:
+        return f"{self.start // 60:02d}:{self.start % 60:02d}-{self.end // 60:02d}:{self.end % 60:02d}"
+
+    def starts_at(self, day: dt.date) -> dt.datetime:
+        return _at_minutes(day, self.start)
+
+    def ends_at(self, day: dt.date) -> dt.datetime:
+        return _at_minutes(day, self.end)
+
+
+def _at_minutes(day: dt.date, minutes: int) -> dt.datetime:
+    """The aware instant ``minutes`` after local midnight of ``day`` (24:00 = next midnight)."""
+    midnight = dt.datetime.combine(day, dt.time(0), tzinfo=local_tz())
+    return (midnight + dt.timedelta(minutes=minutes)).astimezone(local_tz())
+
+
+def parse_slots(text: str) -> list[Slot]:
+    """'06:00-12:00,12:00-20:00' → slots in order. Raises ApplicationError naming the bad part."""
+    slots: list[Slot] = []
+    for index, part in enumerate(p.strip() for p in (text or "").split(",") if p.strip()):
+        match = _SLOT.match(part)
+        if not match:
+            raise ApplicationError(
+                "bad_slot", _("检测时段格式应为 06:00-12:00：{part}").format(part=part), field="check_slots"
+            )
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        start, end = h1 * 60 + m1, h2 * 60 + m2
+        if start >= end or end > 24 * 60 or (slots and start < slots[-1].end):
+            raise ApplicationError(
+                "bad_slot", _("检测时段须按时间先后且不重叠：{part}").format(part=part), field="check_slots"
+            )
+        slots.append(Slot(index, start, end))
+    return slots
+
+
+def slot_of(at: dt.datetime, slots: list[Slot]) -> tuple[dt.date, int]:
+    """The (local date, slot index) a check taken at ``at`` counts for: the slot it falls in; before
+    the first slot or between two, the next one; after the last one, the last one (a late check)."""
+    local = at.astimezone(local_tz())
+    minutes = local.hour * 60 + local.minute
+    for slot in slots:
+        if minutes < slot.end:
+            return local.date(), slot.index
+    return local.date(), slots[-1].index if slots else 0
+
+
+def ended_slots(now: dt.datetime, slots: list[Slot], *, days_back: int = 1) -> list[tuple[dt.date, Slot]]:
+    """Slots of the last ``days_back`` local days and today whose end has passed at ``now``."""
+    today = local_date(now)
+    out: list[tuple[dt.date, Slot]] = []
+    for back in range(days_back, -1, -1):
+        day = today - dt.timedelta(days=back)
+        out.extend((day, slot) for slot in slots if slot.ends_at(day) <= now)
+    return out
+
+
+def stage_end(start: dt.date, days: int) -> dt.date:
+    """Day 1 is the start date: 14 days from 1 March end on 14 March."""
+    return start + dt.timedelta(days=days - 1)
+
+
+def day_no(start: dt.date, today: dt.date) -> int:
+    return (today - start).days + 1
+
+
+def test_dates(start: dt.date, days: int, test_days: list[int]) -> list[tuple[int, dt.date]]:
+    """(day number, date) of each scheduled test within the stage; 0 or a day past the end means
+    the last day."""
+    out: dict[int, dt.date] = {}
+    for raw in test_days:
+        n = int(raw)
+        n = days if n <= 0 or n > days else n
+        out[n] = start + dt.timedelta(days=n - 1)
+    return sorted(out.items())
+
+
+def clean_temperature(value: object) -> Decimal:
+    try:
+        temperature = Decimal(str(value).strip().replace("℃", "").replace("°C", "")).quantize(Decimal("0.1"))
+        if not temperature.is_finite():  # "nan" quantizes quietly, then fails the range comparison
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        raise ApplicationError("bad_temperature", _("体温须为数字，如 36.5"), field="temperature") from None
+    if not MIN_TEMPERATURE <= temperature <= MAX_TEMPERATURE:
+        raise ApplicationError(
+            "bad_temperature",
+            _("体温 {t} ℃ 不在 {lo}–{hi} ℃ 之间，请复测").format(
+                t=temperature, lo=MIN_TEMPERATURE, hi=MAX_TEMPERATURE
+            ),
+            field="temperature",
+        )
+    return temperature
+
+
+def is_fever(temperature: Decimal) -> bool:
+    return temperature >= FEVER_AT
+
+
+def team_missing(counts: dict[str, int], needs: dict[str, int], labels: dict[str, str]) -> list[str]:
+    """What a three-to-one team still lacks, e.g. ['村（社区）干部 还差 1 人']."""
+    return [
+        _("{role} 还差 {n} 人").format(role=labels[role], n=need - counts.get(role, 0))
+        for role, need in needs.items()
+        if counts.get(role, 0) < need
+    ]
+
+
+def release_blockers(
+    *,
+    today: dt.date,
+    stage_end: dt.date,
+    tests: list[tuple[int, dt.date, str, str]],
+    open_alerts: list[str],
+) -> list[str]:
+    """Why an order (or its current stage) cannot be released yet; empty when it can.
+    ``tests``: (day number, date, result code, result label) of the stage's scheduled tests;
+    ``open_alerts``: labels of unresolved alerts."""
+    reasons = []
+    if today <= stage_end:
+        reasons.append(
+            _("管控期未满：{end} 为最后一天，{first} 起方可解除").format(
+                end=stage_end.isoformat(), first=(stage_end + dt.timedelta(days=1)).isoformat()
+            )
+        )
+    for n, date, result, label in tests:
+        if result == "cancelled":
+            continue
+        if result != "negative":
+            reasons.append(
+                _("第 {n} 天（{date}）核酸检测：{label}").format(n=n, date=date.isoformat(), label=label)
+            )
+    for label in open_alerts:
+        reasons.append(_("未处置的预警：{label}").format(label=label))
+    return reasons
+
+
+ARRIVAL_MAX_AGE_DAYS = 60
+
+
+def clean_arrival(data: dict, *, today: dt.date) -> dict:
+    """The public arrival form's fields, normalised; raises ApplicationError naming the field."""
+    from gridguard.core.identity import read_id_number
+    from gridguard.core.normalize import clean_id_number, clean_name, clean_phone, clean_text, validate_phone
+    from gridguard.people.rules import parse_date
+
+    name = clean_name(data.get("name"))
+    if not name:
+        raise ApplicationError("name_required", _("请填写姓名"), field="name")
+    if len(name) > 60:
+        raise ApplicationError("name_too_long", _("姓名不能超过 60 个字"), field="name")
+    raw_id = clean_id_number(data.get("id_number"))
+    if not raw_id:
+        raise ApplicationError("id_required", _("请填写身份证号"), field="id_number")
+    id_number = read_id_number(raw_id)[0]
+    phone = clean_phone(data.get("phone"))
+    if not phone:
+        raise ApplicationError("phone_required", _("请填写联系电话"), field="phone")
+    validate_phone(phone)
+    from_place = clean_text(data.get("from_place"))
+    if not from_place:
+        raise ApplicationError("from_required", _("请填写从何处来（省市县）"), field="from_place")
+    arrival = parse_date(data.get("arrival_date"), "arrival_date", gettext_noop("抵达日期"))
+    if arrival is None:
+        raise ApplicationError("arrival_required", _("请填写抵达日期"), field="arrival_date")
+    if arrival > today:
+        raise ApplicationError(
+            "arrival_future",
+            _("抵达日期 {date} 晚于今天").format(date=arrival.isoformat()),
+            field="arrival_date",
+        )
+    if arrival < today - dt.timedelta(days=ARRIVAL_MAX_AGE_DAYS):
+        raise ApplicationError(
+            "arrival_too_old",
+            _("抵达日期 {date} 已超过 {n} 天，无需报备").format(
+                date=arrival.isoformat(), n=ARRIVAL_MAX_AGE_DAYS
+            ),
+            field="arrival_date",
+        )
+    address = clean_text(data.get("address"))
+    if not address:
+        raise ApplicationError("address_required", _("请填写本地住址（小区、楼栋、房号）"), field="address")
+    return {
+        "name": name,
+        "id_number": id_number,
+        "phone": phone,
+        "from_place": from_place[:100],
+        "arrival_date": arrival,
+        "address": address[:200],
+        "transport": clean_text(data.get("transport"))[:60],
+        "note": clean_text(data.get("note"))[:200],
+    }

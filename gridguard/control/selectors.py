@@ -1,0 +1,301 @@
+"""Reads of key-person control, always through the user's jurisdiction (or team membership)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from gridguard.accounts.models import User
+from gridguard.accounts.scope import Scope, scope_for
+from gridguard.control import rules
+from gridguard.control.models import (
+    Alert,
+    ArrivalReport,
+    ArrivalStatus,
+    ControlOrder,
+    HealthCheck,
+    NeedRequest,
+    NeedStatus,
+    OrderStatus,
+    OrderStep,
+    ScheduledTest,
+    TeamMember,
+    TestResult,
+)
+from gridguard.core.errors import NotFound
+from gridguard.grids.models import GridNode
+from gridguard.people.selectors import Page, keyset_page, person_search_q, within
+
+ORDER_RELATED = ("person", "node", "policy", "household")
+
+
+def order_access(user: User | None, order: ControlOrder) -> None:
+    """Anyone whose jurisdiction covers the person, and the members of the person's team."""
+    scope = scope_for(user)
+    if scope.covers(order.node_path):
+        return
+    if user is not None and TeamMember.objects.filter(order=order, user=user).exists():
+        return
+    raise NotFound()
+
+
+def order_get(*, user: User | None, pk: int) -> ControlOrder:
+    order = (
+        ControlOrder.objects.select_related(
+            *ORDER_RELATED, "policy__policy_set", "policy__next_policy", "created_by", "released_by"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if order is None:
+        raise NotFound()
+    order_access(user, order)
+    return order
+
+
+def order_filtered(
+    scope: Scope,
+    *,
+    node: GridNode | None = None,
+    status: str = OrderStatus.ACTIVE,
+    category: str = "",
+    measure: str = "",
+    search: str = "",
+    team_incomplete: bool = False,
+    with_alerts: bool = False,
+) -> QuerySet[ControlOrder]:
+    """The ledger of controlled persons (管控对象台账) with its filters; shared by page and export."""
+    qs = within(scope, ControlOrder.objects.select_related(*ORDER_RELATED), node)
+    if status:
+        qs = qs.filter(status=status)
+    if category:
+        qs = qs.filter(category=category)
+    if measure:
+        qs = qs.filter(measure=measure)
+    if search.strip():
+        from gridguard.people.models import Person
+
+        qs = qs.filter(person__in=Person.objects.filter(person_search_q(search)).values("id"))
+    if team_incomplete:
+        qs = qs.filter(team_complete=False)
+    if with_alerts:
+        qs = qs.filter(Exists(Alert.objects.filter(order=OuterRef("pk"), is_open=True)))
+    return qs
+
+
+def order_page(*, scope: Scope, cursor: str | None = None, limit: int = 50, **filters: Any) -> Page:
+    qs = order_filtered(scope, **filters).annotate(
+        has_alert=Exists(Alert.objects.filter(order=OuterRef("pk"), is_open=True))
+    )
+    return keyset_page(qs, cursor, limit)
+
+
+@dataclass
+class OrderView:
+    order: ControlOrder
+    steps: list[OrderStep]
+    team: list[TeamMember]
+    team_missing: list[str]
+    checks: list[HealthCheck]
+    tests: list[ScheduledTest]
+    alerts: list[Alert]
+    transfers: list[Any]
+    needs: list[NeedRequest]
+    blockers: list[str]
+    day_no: int
+    links_active: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def order_view(order: ControlOrder, *, now: dt.datetime | None = None) -> OrderView:
+    from gridguard.control.services import release_blockers, team_missing
+
+    now = now or timezone.now()
+    today = rules.local_date(now)
+    return OrderView(
+        order=order,
+        steps=list(order.steps.select_related("actor").order_by("at", "id")),
+        team=list(order.team.select_related("user").order_by("role", "id")),
+        team_missing=team_missing(order),
+        checks=list(order.checks.select_related("by").order_by("-at", "-id")[:60]),
+        tests=list(order.tests.order_by("date", "id")),
+        alerts=list(order.alerts.select_related("resolved_by").order_by("-raised_at", "-id")),
+        transfers=list(order.transfers.select_related("created_by").order_by("-at")),
+        needs=list(order.needs.select_related("owner").order_by("-created_at")),
+        blockers=release_blockers(order, now=now) if order.status == OrderStatus.ACTIVE else [],
+        day_no=rules.day_no(order.start_date, today),
+        links_active=order.links.filter(revoked_at__isnull=True).count(),
+    )
+
+
+@dataclass
+class TodayRow:
+    order: ControlOrder
+    day_no: int
+    slots: list[tuple[str, bool]]  # (slot label, done today)
+    tests_due: list[ScheduledTest]
+    alerts: int
+    last_temperature: Any
+
+
+def my_persons_today(*, user: User, now: dt.datetime | None = None) -> list[TodayRow]:
+    """The persons whose three-to-one team the user is on, with today's slots, due tests and
+    open alerts: a few set-based queries, whatever the number of orders in the town."""
+    now = now or timezone.now()
+    today = rules.local_date(now)
+    orders = list(
+        ControlOrder.objects.filter(
+            status=OrderStatus.ACTIVE, pk__in=TeamMember.objects.filter(user=user).values("order_id")
+        )
+        .select_related("person", "household")
+        .order_by("node_path", "id")[:500]
+    )
+    ids = [o.pk for o in orders]
+    done: dict[int, set[int]] = {}
+    last: dict[int, Any] = {}
+    for order_id, slot, slot_date, temperature in (
+        HealthCheck.objects.filter(order_id__in=ids, slot_date__gte=today - dt.timedelta(days=1))
+        .order_by("at")
+        .values_list("order_id", "slot", "slot_date", "temperature")
+    ):
+        if slot_date == today:
+            done.setdefault(order_id, set()).add(slot)
+        last[order_id] = temperature
+    tests: dict[int, list[ScheduledTest]] = {}
+    for test in ScheduledTest.objects.filter(
+        order_id__in=ids, date__lte=today, result__in=[TestResult.PENDING, TestResult.SAMPLED]
+    ).order_by("date"):
+        tests.setdefault(test.order_id, []).append(test)
+    alerts = dict(
+        Alert.objects.filter(order_id__in=ids, is_open=True)
+        .values("order_id")
+        .annotate(n=Count("id"))
+        .values_list("order_id", "n")
+    )
+    rows = []
+    for order in orders:
+        slots = rules.parse_slots(order.check_slots) if order.check_slots else []
+        rows.append(
+            TodayRow(
+                order=order,
+                day_no=rules.day_no(order.start_date, today),
+                slots=[(s.label, s.index in done.get(order.pk, set())) for s in slots],
+                tests_due=tests.get(order.pk, []),
+                alerts=alerts.get(order.pk, 0),
+                last_temperature=last.get(order.pk),
+            )
+        )
+    rows.sort(key=lambda r: (-r.alerts, all(d for _l, d in r.slots), r.order.node_path))
+    return rows
+
+
+def alert_filtered(
+    scope: Scope, *, node: GridNode | None = None, open_only: bool = True, kind: str = ""
+) -> QuerySet:
+    qs = within(scope, Alert.objects.select_related("order", "order__person", "order__household"), node)
+    if open_only:
+        qs = qs.filter(is_open=True)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def alert_page(
+    *,
+    scope: Scope,
+    node: GridNode | None = None,
+    open_only: bool = True,
+    kind: str = "",
+    cursor: str | None = None,
+    limit: int = 100,
+) -> Page:
+    return keyset_page(alert_filtered(scope, node=node, open_only=open_only, kind=kind), cursor, limit)
+
+
+def alert_get(*, user: User, pk: int) -> Alert:
+    alert = Alert.objects.select_related("order", "order__person").filter(pk=pk).first()
+    if alert is None:
+        raise NotFound()
+    order_access(user, alert.order)
+    return alert
+
+
+def arrival_page(
+    *,
+    scope: Scope,
+    node: GridNode | None = None,
+    status: str = ArrivalStatus.PENDING,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page:
+    qs = within(scope, ArrivalReport.objects.select_related("node", "poster_node", "person"), node)
+    if status:
+        qs = qs.filter(status=status)
+    return keyset_page(qs, cursor, limit)
+
+
+def arrival_get(*, scope: Scope, pk: int) -> ArrivalReport:
+    report = (
+        ArrivalReport.objects.select_related("node", "poster_node", "address_node", "person", "order")
+        .filter(pk=pk)
+        .first()
+    )
+    if report is None:
+        raise NotFound()
+    scope.check(report.node_path)
+    return report
+
+
+def arrival_matches(report: ArrivalReport, scope: Scope) -> list[Any]:
+    """Ledger persons the report may be: same identity number anywhere in the scope, or the
+    same name at the same phone."""
+    from gridguard.people.models import Person, PersonStatus
+
+    qs = scope.filter(Person.objects.select_related("household", "node")).filter(status=PersonStatus.ACTIVE)
+    return list(qs.filter(Q(id_number=report.id_number) | Q(name=report.name, phone=report.phone))[:10])
+
+
+def need_page(
+    *,
+    scope: Scope,
+    node: GridNode | None = None,
+    status: str = "",
+    open_only: bool = True,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page:
+    qs = within(scope, NeedRequest.objects.select_related("order", "order__person", "owner"), node)
+    if status:
+        qs = qs.filter(status=status)
+    elif open_only:
+        qs = qs.filter(status__in=[NeedStatus.OPEN, NeedStatus.IN_PROGRESS])
+    return keyset_page(qs, cursor, limit)
+
+
+def need_get(*, scope: Scope, pk: int) -> NeedRequest:
+    need = NeedRequest.objects.select_related("order", "order__person", "owner").filter(pk=pk).first()
+    if need is None:
+        raise NotFound()
+    scope.check(need.node_path)
+    return need
+
+
+def household_isolation(household_id: int) -> ControlOrder | None:
+    """The active home-isolation/monitoring order of a member of the household, if any: the
+    household is marked on its page and in lists."""
+    from gridguard.control.models import HOME_MEASURES
+
+    return (
+        ControlOrder.objects.select_related("person")
+        .filter(household_id=household_id, status=OrderStatus.ACTIVE, measure__in=HOME_MEASURES)
+        .first()
+    )
+
+
+def person_orders(person: Any) -> list[ControlOrder]:
+    """A person's orders, newest first (the caller has checked the person is in scope)."""
+    return list(ControlOrder.objects.filter(person=person).order_by("-id")[:20])

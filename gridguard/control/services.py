@@ -1,0 +1,1071 @@
+"""Writes of key-person control. Every function checks the actor's rights and jurisdiction, runs
+in one transaction and leaves a dated, attributed OrderStep behind."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridguard.accounts.models import AuditLog, User
+from gridguard.accounts.scope import Scope, scope_for
+from gridguard.accounts.services import audit_record
+from gridguard.control import rules
+from gridguard.control.models import (
+    TEAM_NEEDS,
+    Alert,
+    AlertKind,
+    ArrivalReport,
+    ArrivalStatus,
+    Category,
+    ControlOrder,
+    HealthCheck,
+    Measure,
+    NeedKind,
+    NeedRequest,
+    NeedStatus,
+    OrderStatus,
+    OrderStep,
+    Policy,
+    PolicySet,
+    ScheduledTest,
+    SelfReportLink,
+    Symptom,
+    TeamMember,
+    TeamRole,
+    TestResult,
+)
+from gridguard.core.errors import ApplicationError, NotFound, PermissionDenied
+from gridguard.grids.models import Duty, GridNode, StaffAssignment
+from gridguard.people.models import Person, PersonStatus
+
+# Which staff duties may fill which seat of a three-to-one team.
+TEAM_DUTIES = {
+    TeamRole.TOWN_CADRE: (Duty.LIAISON_CADRE, Duty.HEAD),
+    TeamRole.VILLAGE_CADRE: (Duty.COMMITTEE, Duty.GRID_CHIEF, Duty.GRID_WORKER, Duty.BUILDING_CHIEF),
+    TeamRole.MEDIC: (Duty.MEDIC,),
+}
+
+
+def _controller_scope(actor: User | None) -> Scope:
+    scope = scope_for(actor)
+    if not scope.can_control:
+        raise PermissionDenied(_("您的角色不能下达或变更管控措施"))
+    return scope
+
+
+def _check_order_rights(actor: User | None, order: ControlOrder) -> None:
+    _controller_scope(actor).check(order.node_path)
+
+
+def _require_active(order: ControlOrder) -> None:
+    if order.status != OrderStatus.ACTIVE:
+        raise ApplicationError(
+            "order_closed", _("该管控已{status}，不能再操作").format(status=order.get_status_display())
+        )
+
+
+def _step(
+    order: ControlOrder,
+    kind: str,
+    actor: User | None,
+    *,
+    date: dt.date | None = None,
+    note: str = "",
+    detail: dict[str, Any] | None = None,
+    now: dt.datetime | None = None,
+) -> OrderStep:
+    now = now or timezone.now()
+    return OrderStep.objects.create(
+        order=order,
+        kind=kind,
+        date=date or rules.local_date(now),
+        note=note[:200],
+        detail=detail or {},
+        at=now,
+        actor=actor,
+    )
+
+
+# --- policies -------------------------------------------------------------------------------
+
+
+def current_policy_set() -> PolicySet:
+    policy_set = PolicySet.objects.filter(is_current=True).first() or PolicySet.objects.order_by("id").first()
+    if policy_set is None:
+        raise ApplicationError("no_policy", _("尚未配置管控政策方案"))
+    return policy_set
+
+
+def policy_set_choose(*, actor: User, policy_set: PolicySet) -> PolicySet:
+    """The town picks the set new orders follow. Orders already running keep their policy."""
+    scope = scope_for(actor)
+    if not scope.everything:
+        raise PermissionDenied(_("只有系统管理员可以切换管控政策方案"))
+    with transaction.atomic():
+        PolicySet.objects.exclude(pk=policy_set.pk).update(is_current=False)
+        PolicySet.objects.filter(pk=policy_set.pk).update(is_current=True)
+    audit_record(actor=actor, action=AuditLog.Action.CHANGE, obj=policy_set, detail={"is_current": True})
+    return policy_set
+
+
+def policy_for(category: str, measure: str, policy_set: PolicySet | None = None) -> Policy:
+    """The category's own policy for the measure, else the measure's default in the set."""
+    policy_set = policy_set or current_policy_set()
+    stages = Policy.objects.filter(policy_set=policy_set, next_policy__isnull=False).values("next_policy")
+    candidates = {
+        p.category: p
+        for p in Policy.objects.filter(policy_set=policy_set, measure=measure).exclude(pk__in=stages)
+    }
+    policy = candidates.get(category) or candidates.get("")
+    if policy is None:
+        raise ApplicationError(
+            "no_policy",
+            _("方案“{set}”没有“{measure}”的政策").format(set=policy_set.name, measure=Measure(measure).label),
+            field="measure",
+        )
+    return policy
+
+
+def _following_days(policy: Policy) -> int:
+    days, seen, nxt = 0, {policy.pk}, policy.next_policy
+    while nxt is not None and nxt.pk not in seen:
+        seen.add(nxt.pk)
+        days += nxt.days
+        nxt = nxt.next_policy
+    return days
+
+
+def _schedule_tests(order: ControlOrder, policy: Policy, start: dt.date, days: int) -> None:
+    ScheduledTest.objects.bulk_create(
+        ScheduledTest(order=order, policy=policy, day_no=n, date=date)
+        for n, date in rules.test_dates(start, days, list(policy.test_days or []))
+    )
+
+
+def _cancel_pending_tests(order: ControlOrder, after: dt.date | None = None) -> None:
+    qs = ScheduledTest.objects.filter(order=order, result=TestResult.PENDING)
+    if after is not None:
+        qs = qs.filter(date__gt=after)
+    qs.update(result=TestResult.CANCELLED)
+
+
+# --- orders ---------------------------------------------------------------------------------
+
+
+def _clean_choice(value: str, choices: Any, field: str, label: str) -> str:
+    if value not in choices.values:
+        raise ApplicationError("bad_choice", _("请选择{label}").format(label=label), field=field)
+    return value
+
+
+@transaction.atomic
+def order_create(
+    *,
+    actor: User | None,
+    person: Person,
+    category: str,
+    measure: str,
+    start_date: dt.date | None = None,
+    source: str = "",
+    place: str = "",
+    note: str = "",
+    auto_team: bool = True,
+    now: dt.datetime | None = None,
+    scope: Scope | None = None,
+) -> ControlOrder:
+    """Put a person under a measure. A person has at most one active order."""
+    scope = scope or _controller_scope(actor)
+    if not scope.can_control:
+        raise PermissionDenied(_("您的角色不能下达或变更管控措施"))
+    scope.check(person.node_path)
+    now = now or timezone.now()
+    today = rules.local_date(now)
+    category = _clean_choice(category, Category, "category", _("类别"))
+    measure = _clean_choice(measure, Measure, "measure", _("措施"))
+    start = start_date or today
+    if start > today:
+        raise ApplicationError("start_future", _("开始日期不能晚于今天"), field="start_date")
+    if person.status != PersonStatus.ACTIVE:
+        raise ApplicationError("person_inactive", _("该人员已迁出或死亡，不能下达管控"), field="person")
+    existing = ControlOrder.objects.filter(person=person, status=OrderStatus.ACTIVE).first()
+    if existing is not None:
+        raise ApplicationError(
+            "order_exists",
+            _("{name} 已在管控中（{measure}，至 {end}），请变更或延长原管控").format(
+                name=person.name, measure=existing.get_measure_display(), end=existing.end_date.isoformat()
+            ),
+            field="person",
+            extra={"order_id": existing.pk},
+        )
+    policy = policy_for(category, measure)
+    stage_end = rules.stage_end(start, policy.days)
+    if not place:
+        place = (
+            person.household.address
+            if measure != Measure.CENTRAL_ISOLATION and person.household is not None
+            else ""
+        )
+    order = ControlOrder(
+        person=person,
+        household_id=person.household_id,
+        node_id=person.node_id,
+        node_path=person.node_path,
+        category=category,
+        source=source.strip()[:60],
+        policy=policy,
+        measure=measure,
+        place=place.strip()[:120],
+        start_date=start,
+        end_date=stage_end + dt.timedelta(days=_following_days(policy)),
+        stage_start=start,
+        stage_end=stage_end,
+        check_slots=policy.check_slots,
+        created_at=now,
+        created_by=actor,
+    )
+    try:
+        with transaction.atomic():
+            order.save()
+    except IntegrityError:  # another worker ordered the same person a moment ago
+        raise ApplicationError(
+            "order_exists", _("{name} 已在管控中").format(name=person.name), field="person"
+        ) from None
+    _schedule_tests(order, policy, start, policy.days)
+    _step(
+        order,
+        OrderStep.Kind.CREATE,
+        actor,
+        date=start,
+        note=note,
+        now=now,
+        detail={
+            "category": category,
+            "measure": measure,
+            "policy": policy.pk,
+            "days": policy.days,
+            "end_date": order.end_date.isoformat(),
+            "place": order.place,
+        },
+    )
+    if auto_team:
+        members = team_suggest(order)
+        if members:
+            _team_write(order, members)
+    _refresh_team_flag(order)
+    audit_record(
+        actor=actor,
+        action=AuditLog.Action.CREATE,
+        obj=order,
+        detail={"category": category, "measure": measure},
+    )
+    return order
+
+
+@transaction.atomic
+def order_extend(
+    *, actor: User, order: ControlOrder, days: int, note: str = "", now: dt.datetime | None = None
+) -> ControlOrder:
+    _check_order_rights(actor, order)
+    _require_active(order)
+    if not 1 <= int(days) <= 60:
+        raise ApplicationError("bad_days", _("延长天数应在 1–60 天之间"), field="days")
+    old_end = order.stage_end
+    order.stage_end = old_end + dt.timedelta(days=days)
+    order.end_date = order.end_date + dt.timedelta(days=days)
+    order.save(update_fields=["stage_end", "end_date"])
+    # A test scheduled on the old last day is due again on the new last day (moved while pending).
+    last = (
+        ScheduledTest.objects.filter(order=order, date=old_end).exclude(result=TestResult.CANCELLED).first()
+    )
+    if last is not None:
+        day = rules.day_no(order.stage_start, order.stage_end)
+        if last.result == TestResult.PENDING:
+            ScheduledTest.objects.filter(pk=last.pk).update(date=order.stage_end, day_no=day)
+        else:
+            ScheduledTest.objects.create(order=order, policy=order.policy, day_no=day, date=order.stage_end)
+    _step(
+        order,
+        OrderStep.Kind.EXTEND,
+        actor,
+        note=note,
+        now=now,
+        detail={"days": days, "from": old_end.isoformat(), "to": order.stage_end.isoformat()},
+    )
+    return order
+
+
+def _start_stage(order: ControlOrder, policy: Policy, start: dt.date, *, keep_total: bool) -> None:
+    order.policy = policy
+    order.measure = policy.measure
+    order.stage_start = start
+    order.stage_end = rules.stage_end(start, policy.days)
+    order.check_slots = policy.check_slots
+    following = order.stage_end + dt.timedelta(days=_following_days(policy))
+    order.end_date = max(order.end_date, following) if keep_total else following
+    if policy.measure == Measure.CENTRAL_ISOLATION:
+        pass
+    elif order.household_id and not order.place:
+        order.place = order.household.address if order.household else ""
+    order.save()
+    _schedule_tests(order, policy, start, policy.days)
+
+
+@transaction.atomic
+def order_change_measure(
+    *,
+    actor: User,
+    order: ControlOrder,
+    measure: str,
+    place: str = "",
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> ControlOrder:
+    """Another measure from today on (e.g. central isolation → home isolation), with the
+    days and tests of its policy; the old stage's pending tests are cancelled."""
+    _check_order_rights(actor, order)
+    _require_active(order)
+    measure = _clean_choice(measure, Measure, "measure", _("措施"))
+    if measure == order.measure:
+        raise ApplicationError("same_measure", _("新措施与现措施相同"), field="measure")
+    now = now or timezone.now()
+    today = rules.local_date(now)
+    old = {"measure": order.measure, "stage_end": order.stage_end.isoformat(), "place": order.place}
+    policy = policy_for(order.category, measure, order.policy.policy_set)
+    _cancel_pending_tests(order)
+    if place:
+        order.place = place.strip()[:120]
+    elif measure != Measure.CENTRAL_ISOLATION and order.household_id:
+        order.place = order.household.address if order.household else ""
+    else:  # the old stage's place is not where the new measure is carried out
+        order.place = ""
+    _start_stage(order, policy, today, keep_total=False)
+    _step(
+        order,
+        OrderStep.Kind.CHANGE,
+        actor,
+        note=note,
+        now=now,
+        detail={
+            "from": old,
+            "to": {"measure": measure, "stage_end": order.stage_end.isoformat(), "place": order.place},
+        },
+    )
+    return order
+
+
+@transaction.atomic
+def order_move_place(
+    *, actor: User, order: ControlOrder, place: str, note: str = "", now: dt.datetime | None = None
+) -> ControlOrder:
+    """变更地点: the person now stays at another place (hotel, hospital)."""
+    _check_order_rights(actor, order)
+    _require_active(order)
+    place = (place or "").strip()
+    if not place:
+        raise ApplicationError("place_required", _("请填写新的隔离地点"), field="place")
+    old = order.place
+    order.place = place[:120]
+    order.save(update_fields=["place"])
+    _step(order, OrderStep.Kind.PLACE, actor, note=note, now=now, detail={"from": old, "to": order.place})
+    return order
+
+
+@transaction.atomic
+def transfer_record(
+    *,
+    actor: User,
+    order: ControlOrder,
+    at: dt.datetime,
+    vehicle: str,
+    destination: str,
+    handover: str,
+    reason: str = "",
+    alert: Alert | None = None,
+    now: dt.datetime | None = None,
+) -> Any:
+    """转运: time, vehicle, destination, handover. The destination becomes the order's place and
+    the fever alert it answers is resolved."""
+    from gridguard.control.models import Transfer
+
+    _check_order_rights(actor, order)
+    _require_active(order)
+    now = now or timezone.now()
+    for value, field, label in (
+        (vehicle, "vehicle", _("车辆")),
+        (destination, "destination", _("目的地")),
+        (handover, "handover", _("交接人")),
+    ):
+        if not (value or "").strip():
+            raise ApplicationError("required", _("请填写{label}").format(label=label), field=field)
+    if at > now + dt.timedelta(minutes=10):
+        raise ApplicationError("at_future", _("转运时间不能晚于现在"), field="at")
+    if alert is not None and alert.order_id != order.pk:
+        raise NotFound()
+    transfer = Transfer.objects.create(
+        order=order,
+        at=at,
+        vehicle=vehicle.strip()[:40],
+        destination=destination.strip()[:120],
+        handover=handover.strip()[:60],
+        reason=reason.strip()[:200],
+        alert=alert,
+        created_at=now,
+        created_by=actor,
+    )
+    old = order.place
+    order.place = transfer.destination
+    order.save(update_fields=["place"])
+    _step(
+        order,
+        OrderStep.Kind.TRANSFER,
+        actor,
+        date=rules.local_date(at),
+        now=now,
+        note=reason,
+        detail={
+            "vehicle": transfer.vehicle,
+            "destination": transfer.destination,
+            "handover": transfer.handover,
+            "from": old,
+            "at": at.isoformat(),
+        },
+    )
+    if alert is not None and alert.is_open:
+        _resolve(alert, actor, _("已转运至 {place}").format(place=transfer.destination), now)
+    return transfer
+
+
+def release_blockers(order: ControlOrder, *, now: dt.datetime | None = None) -> list[str]:
+    """Exactly what stands between the order's current stage and its release."""
+    today = rules.local_date(now or timezone.now())
+    tests = [
+        (t.day_no, t.date, t.result, t.get_result_display())
+        for t in ScheduledTest.objects.filter(order=order, policy=order.policy, date__gte=order.stage_start)
+    ]
+    alerts = [
+        f"{a.get_kind_display()} {a.slot_date.isoformat()}" + (f" {a.detail}" if a.detail else "")
+        for a in Alert.objects.filter(order=order, is_open=True).order_by("raised_at")
+    ]
+    return rules.release_blockers(today=today, stage_end=order.stage_end, tests=tests, open_alerts=alerts)
+
+
+def _notice_number(order: ControlOrder, now: dt.datetime) -> str:
+    return f"JC{rules.local_date(now):%Y%m%d}-{order.pk:06d}"
+
+
+@transaction.atomic
+def order_release(
+    *, actor: User, order: ControlOrder, note: str = "", now: dt.datetime | None = None
+) -> ControlOrder:
+    """Release the current stage: when the policy has a next stage (密接: 3 days of home health
+    monitoring after 7 days of central isolation) the order moves on to it; otherwise it ends."""
+    _check_order_rights(actor, order)
+    order = (
+        ControlOrder.objects.select_for_update(of=("self",))  # PostgreSQL: not the outer-joined rows
+        .select_related("policy", "policy__next_policy", "household")
+        .get(pk=order.pk)
+    )
+    _require_active(order)
+    now = now or timezone.now()
+    blockers = release_blockers(order, now=now)
+    if blockers:
+        raise ApplicationError(
+            "release_blocked", _("尚不能解除：") + "；".join(blockers), extra={"reasons": blockers}
+        )
+    nxt = order.policy.next_policy
+    if nxt is not None:
+        old = {"measure": order.measure, "stage_end": order.stage_end.isoformat()}
+        if nxt.measure != order.measure:  # e.g. hotel → home: the new stage takes its own place
+            order.place = ""
+        _start_stage(order, nxt, rules.local_date(now), keep_total=True)
+        _step(
+            order,
+            OrderStep.Kind.NEXT_STAGE,
+            actor,
+            note=note,
+            now=now,
+            detail={
+                "from": old,
+                "to": {"measure": order.measure, "stage_end": order.stage_end.isoformat()},
+            },
+        )
+        return order
+    order.status = OrderStatus.RELEASED
+    order.released_at = now
+    order.released_by = actor
+    order.notice_no = _notice_number(order, now)
+    order.save(update_fields=["status", "released_at", "released_by", "notice_no"])
+    SelfReportLink.objects.filter(order=order, revoked_at__isnull=True).update(revoked_at=now)
+    _step(order, OrderStep.Kind.RELEASE, actor, note=note, now=now, detail={"notice_no": order.notice_no})
+    audit_record(actor=actor, action=AuditLog.Action.CHANGE, obj=order, detail={"released": order.notice_no})
+    return order
+
+
+@transaction.atomic
+def order_cancel(
+    *, actor: User, order: ControlOrder, reason: str, now: dt.datetime | None = None
+) -> ControlOrder:
+    """Withdraw an order made in error (the reason is required and kept)."""
+    _check_order_rights(actor, order)
+    _require_active(order)
+    if not (reason or "").strip():
+        raise ApplicationError("reason_required", _("请填写撤销原因"), field="reason")
+    now = now or timezone.now()
+    order.status = OrderStatus.CANCELLED
+    order.save(update_fields=["status"])
+    _cancel_pending_tests(order)
+    Alert.objects.filter(order=order, is_open=True).update(
+        is_open=False, resolved_at=now, resolved_by=actor, resolution=_("管控已撤销")
+    )
+    SelfReportLink.objects.filter(order=order, revoked_at__isnull=True).update(revoked_at=now)
+    _step(order, OrderStep.Kind.CANCEL, actor, note=reason, now=now)
+    audit_record(actor=actor, action=AuditLog.Action.DELETE, obj=order, detail={"reason": reason})
+    return order
+
+
+# --- three-to-one teams ---------------------------------------------------------------------
+
+
+def team_candidates(order: ControlOrder) -> dict[str, list[StaffAssignment]]:
+    """Staff of the person's node and the nodes above it who may fill each seat, nearest first."""
+    node = GridNode.objects.get(pk=order.node_id)
+    chain = [*GridNode.objects.get_ancestors(node), node]
+    depth = {n.pk: i for i, n in enumerate(chain)}
+    staff = list(
+        StaffAssignment.objects.filter(node__in=chain, until__isnull=True).select_related("node", "user")
+    )
+    staff.sort(key=lambda s: (-depth[s.node_id], s.id))
+    return {role: [s for s in staff if s.duty in duties] for role, duties in TEAM_DUTIES.items()}
+
+
+def team_suggest(order: ControlOrder) -> list[tuple[str, StaffAssignment]]:
+    """A first team: the nearest town cadre and medic and the two nearest village cadres."""
+    candidates = team_candidates(order)
+    picked: list[tuple[str, StaffAssignment]] = []
+    used: set[int] = set()
+    for role, need in TEAM_NEEDS.items():
+        for staff in candidates[role]:
+            if sum(1 for r, _s in picked if r == role) >= need:
+                break
+            if staff.pk not in used:
+                picked.append((role, staff))
+                used.add(staff.pk)
+    return picked
+
+
+def _team_write(order: ControlOrder, members: Iterable[tuple[str, StaffAssignment]]) -> None:
+    TeamMember.objects.filter(order=order).delete()
+    TeamMember.objects.bulk_create(
+        TeamMember(order=order, role=role, staff=s, user_id=s.user_id, name=s.name, phone=s.phone)
+        for role, s in members
+    )
+
+
+def team_counts(order: ControlOrder) -> dict[str, int]:
+    return dict(Counter(TeamMember.objects.filter(order=order).values_list("role", flat=True)))
+
+
+def team_missing(order: ControlOrder) -> list[str]:
+    labels = {role.value: str(role.label) for role in TeamRole}
+    return rules.team_missing(team_counts(order), {k.value: v for k, v in TEAM_NEEDS.items()}, labels)
+
+
+def _refresh_team_flag(order: ControlOrder) -> None:
+    complete = not team_missing(order)
+    if order.team_complete != complete:
+        order.team_complete = complete
+        ControlOrder.objects.filter(pk=order.pk).update(team_complete=complete)
+
+
+@transaction.atomic
+def team_set(
+    *,
+    actor: User,
+    order: ControlOrder,
+    members: list[tuple[str, int]],
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> list[TeamMember]:
+    """Replace the team with (role, staff assignment id) pairs, each chosen from the candidates."""
+    _check_order_rights(actor, order)
+    _require_active(order)
+    candidates = team_candidates(order)
+    chosen: list[tuple[str, StaffAssignment]] = []
+    seen: set[int] = set()
+    for role, staff_id in members:
+        if role not in TeamRole.values:
+            raise ApplicationError("bad_role", _("未知分工“{role}”").format(role=role), field="team")
+        staff = next((s for s in candidates[role] if s.pk == int(staff_id)), None)
+        if staff is None:
+            raise ApplicationError(
+                "bad_member",
+                _("所选人员不是本人员所在网格的{role}人选").format(role=TeamRole(role).label),
+                field="team",
+            )
+        if staff.pk in seen:
+            raise ApplicationError(
+                "duplicate_member", _("{name} 被重复选择").format(name=staff.name), field="team"
+            )
+        seen.add(staff.pk)
+        chosen.append((role, staff))
+    _team_write(order, chosen)
+    _refresh_team_flag(order)
+    _step(
+        order,
+        OrderStep.Kind.TEAM,
+        actor,
+        note=note,
+        now=now,
+        detail={"team": [{"role": r, "name": s.name} for r, s in chosen]},
+    )
+    return list(TeamMember.objects.filter(order=order))
+
+
+# --- health checks and alerts ---------------------------------------------------------------
+
+
+def _check_recorder(actor: User | None, order: ControlOrder) -> None:
+    """A team member, or anyone whose jurisdiction covers the person."""
+    if actor is None:
+        raise PermissionDenied()
+    if TeamMember.objects.filter(order=order, user=actor).exists():
+        return
+    scope_for(actor).check(order.node_path)
+
+
+def _symptom_bits(symptoms: Iterable[Any]) -> int:
+    bits = 0
+    for value in symptoms:
+        try:
+            bits |= Symptom(int(value)).value
+        except ValueError:
+            raise ApplicationError(
+                "bad_symptom", _("未知症状“{v}”").format(v=value), field="symptoms"
+            ) from None
+    return bits
+
+
+@dataclass
+class CheckResult:
+    check: HealthCheck
+    alerts: list[Alert]
+
+
+@transaction.atomic
+def check_record(
+    *,
+    order: ControlOrder,
+    temperature: Any,
+    symptoms: Iterable[Any] = (),
+    note: str = "",
+    actor: User | None = None,
+    self_reported: bool = False,
+    at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> CheckResult:
+    """Record a temperature and symptoms for the slot the time falls in. A fever (≥ 37.3 ℃) or a
+    symptom raises an alert at once; a check that fills a slot already marked missed closes that
+    alert."""
+    if not self_reported:
+        _check_recorder(actor, order)
+    _require_active(order)
+    now = now or timezone.now()
+    at = at or now
+    if at > now + dt.timedelta(minutes=10):
+        raise ApplicationError("at_future", _("检测时间不能晚于现在"), field="at")
+    value = rules.clean_temperature(temperature)
+    bits = _symptom_bits(symptoms)
+    slots = rules.parse_slots(order.check_slots)
+    slot_date, slot = rules.slot_of(at, slots)
+    if not order.stage_start <= slot_date <= order.end_date:
+        raise ApplicationError("out_of_order", _("检测日期不在管控期内"), field="at")
+    check = HealthCheck.objects.create(
+        order=order,
+        slot_date=slot_date,
+        slot=slot,
+        temperature=value,
+        symptoms=bits,
+        note=note.strip()[:200],
+        at=at,
+        by=None if self_reported else actor,
+        self_reported=self_reported,
+    )
+    alerts = []
+    names = [str(s.label) for s in Symptom if bits & s.value]
+    if rules.is_fever(value) or bits:
+        kind = AlertKind.FEVER if rules.is_fever(value) else AlertKind.SYMPTOM
+        detail = f"{value}℃" + (" " + "、".join(names) if names else "")
+        alerts.append(
+            Alert.objects.create(
+                order=order,
+                node_path=order.node_path,
+                kind=kind,
+                slot_date=slot_date,
+                slot=slot,
+                check_ref=check,
+                detail=detail[:200],
+                raised_at=now,
+            )
+        )
+    Alert.objects.filter(
+        order=order, kind=AlertKind.MISSED, slot_date=slot_date, slot=slot, is_open=True
+    ).update(is_open=False, resolved_at=now, resolved_by=actor, resolution=_("已补测 {t}℃").format(t=value))
+    return CheckResult(check=check, alerts=alerts)
+
+
+def _resolve(alert: Alert, actor: User | None, resolution: str, now: dt.datetime) -> None:
+    alert.is_open = False
+    alert.resolved_at = now
+    alert.resolved_by = actor
+    alert.resolution = resolution[:200]
+    alert.save(update_fields=["is_open", "resolved_at", "resolved_by", "resolution"])
+
+
+@transaction.atomic
+def alert_resolve(*, actor: User, alert: Alert, resolution: str, now: dt.datetime | None = None) -> Alert:
+    _check_recorder(actor, alert.order)
+    if not alert.is_open:
+        raise ApplicationError("alert_closed", _("该预警已处置"))
+    if not (resolution or "").strip():
+        raise ApplicationError("resolution_required", _("请填写处置情况"), field="resolution")
+    _resolve(alert, actor, resolution.strip(), now or timezone.now())
+    return alert
+
+
+_MISSED_SQL = """
+INSERT INTO control_alert (order_id, node_path, kind, slot_date, slot, detail, raised_at, is_open, resolution)
+SELECT o.id, o.node_path, 'missed', %s, %s, %s, %s, %s, ''
+FROM control_controlorder o
+WHERE o.status = 'active' AND o.check_slots = %s AND o.stage_start <= %s AND o.end_date >= %s
+  AND o.created_at <= %s
+  AND NOT EXISTS (SELECT 1 FROM control_healthcheck c WHERE c.order_id = o.id AND c.slot_date = %s AND c.slot = %s)
+  AND NOT EXISTS (SELECT 1 FROM control_alert a
+                  WHERE a.order_id = o.id AND a.kind = 'missed' AND a.slot_date = %s AND a.slot = %s)
+ON CONFLICT DO NOTHING
+"""
+
+
+def missed_checks_detect(*, now: dt.datetime | None = None, days_back: int = 1) -> int:
+    """Raise a "missed" alert for every active order without a check in a slot that has ended
+    (today's and yesterday's slots, so a worker that was down catches up). Set-based: one
+    INSERT … SELECT per distinct slot layout and slot; running it twice raises nothing twice.
+    Orders created after a slot began are not asked for that slot."""
+    now = now or timezone.now()
+    ops = connection.ops
+    layouts = list(
+        ControlOrder.objects.filter(status=OrderStatus.ACTIVE)
+        .exclude(check_slots="")
+        .values_list("check_slots", flat=True)
+        .distinct()
+    )
+    raised = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        for layout in layouts:
+            try:
+                slots = rules.parse_slots(layout)
+            except ApplicationError:
+                continue
+            for day, slot in rules.ended_slots(now, slots, days_back=days_back):
+                d = ops.adapt_datefield_value(day)
+                detail = _("{date} {slot} 未测体温").format(date=day.isoformat(), slot=slot.label)
+                cursor.execute(
+                    _MISSED_SQL,
+                    [
+                        d,
+                        slot.index,
+                        detail,
+                        ops.adapt_datetimefield_value(now),
+                        True,
+                        layout,
+                        d,
+                        d,
+                        ops.adapt_datetimefield_value(slot.starts_at(day)),
+                        d,
+                        slot.index,
+                        d,
+                        slot.index,
+                    ],
+                )
+                raised += max(cursor.rowcount, 0)
+    return raised
+
+
+# --- scheduled nucleic-acid tests -----------------------------------------------------------
+
+
+@transaction.atomic
+def test_record(
+    *, actor: User, test: ScheduledTest, result: str, now: dt.datetime | None = None
+) -> ScheduledTest:
+    order = test.order
+    _check_recorder(actor, order)
+    if result not in (TestResult.SAMPLED, TestResult.NEGATIVE, TestResult.POSITIVE):
+        raise ApplicationError("bad_result", _("请选择检测结果"), field="result")
+    if test.result == TestResult.CANCELLED:
+        raise ApplicationError("test_cancelled", _("该检测已取消"))
+    now = now or timezone.now()
+    if test.date > rules.local_date(now):
+        raise ApplicationError(
+            "test_future", _("第 {n} 天的检测还未到日期").format(n=test.day_no), field="result"
+        )
+    test.result = result
+    if result == TestResult.SAMPLED or test.sampled_at is None:
+        test.sampled_at = now
+    if result in (TestResult.NEGATIVE, TestResult.POSITIVE):
+        test.result_at = now
+    test.recorded_by = actor
+    test.save(update_fields=["result", "sampled_at", "result_at", "recorded_by"])
+    if result == TestResult.POSITIVE:
+        Alert.objects.create(
+            order=order,
+            node_path=order.node_path,
+            kind=AlertKind.POSITIVE,
+            slot_date=test.date,
+            detail=_("第 {n} 天核酸检测阳性").format(n=test.day_no),
+            raised_at=now,
+        )
+    return test
+
+
+# --- self-report links ----------------------------------------------------------------------
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def link_issue(
+    *, actor: User, order: ControlOrder, now: dt.datetime | None = None
+) -> tuple[SelfReportLink, str]:
+    """A new secret link for the person's own reports; any earlier link stops working."""
+    _check_order_rights(actor, order)
+    _require_active(order)
+    now = now or timezone.now()
+    SelfReportLink.objects.filter(order=order, revoked_at__isnull=True).update(revoked_at=now)
+    key = secrets.token_urlsafe(24)
+    link = SelfReportLink.objects.create(
+        order=order, key_hash=_key_hash(key), created_at=now, created_by=actor
+    )
+    _step(order, OrderStep.Kind.LINK, actor, now=now, detail={"issued": link.pk})
+    return link, key
+
+
+@transaction.atomic
+def link_revoke(*, actor: User, order: ControlOrder, now: dt.datetime | None = None) -> int:
+    _check_order_rights(actor, order)
+    now = now or timezone.now()
+    count = SelfReportLink.objects.filter(order=order, revoked_at__isnull=True).update(revoked_at=now)
+    if count:
+        _step(order, OrderStep.Kind.LINK, actor, now=now, detail={"revoked": count})
+    return count
+
+
+def link_order(key: str) -> ControlOrder:
+    """The active order a self-report link belongs to; NotFound for unknown, revoked or ended."""
+    link = (
+        SelfReportLink.objects.select_related("order", "order__person")
+        .filter(key_hash=_key_hash(key or ""))
+        .first()
+    )
+    if link is None or link.revoked_at is not None or link.order.status != OrderStatus.ACTIVE:
+        raise NotFound(_("链接无效或已停用，请联系您的网格员"))
+    return link.order
+
+
+# --- needs ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def need_create(
+    *,
+    order: ControlOrder,
+    kind: str,
+    detail: str,
+    actor: User | None = None,
+    self_reported: bool = False,
+    now: dt.datetime | None = None,
+) -> NeedRequest:
+    if not self_reported:
+        _check_recorder(actor, order)
+    _require_active(order)
+    kind = _clean_choice(kind, NeedKind, "kind", _("需求类型"))
+    detail = (detail or "").strip()
+    if not detail:
+        raise ApplicationError("detail_required", _("请填写需求内容"), field="detail")
+    if len(detail) > 300:
+        raise ApplicationError("detail_too_long", _("需求内容不能超过 300 字"), field="detail")
+    now = now or timezone.now()
+    return NeedRequest.objects.create(
+        order=order,
+        node_path=order.node_path,
+        kind=kind,
+        detail=detail,
+        self_reported=self_reported,
+        created_at=now,
+        created_by=None if self_reported else actor,
+        updated_at=now,
+    )
+
+
+@transaction.atomic
+def need_update(
+    *,
+    actor: User,
+    need: NeedRequest,
+    status: str,
+    owner: User | None = None,
+    result: str = "",
+    now: dt.datetime | None = None,
+) -> NeedRequest:
+    scope_for(actor).check(need.node_path)
+    status = _clean_choice(status, NeedStatus, "status", _("状态"))
+    if status == NeedStatus.DONE and not (result or need.result).strip():
+        raise ApplicationError("result_required", _("办结须填写办理情况"), field="result")
+    if owner is not None:
+        scope_for(owner).check(need.node_path)
+    need.status = status
+    need.owner = owner or need.owner or actor
+    if result.strip():
+        need.result = result.strip()[:200]
+    need.updated_at = now or timezone.now()
+    need.save(update_fields=["status", "owner", "result", "updated_at"])
+    return need
+
+
+# --- arrivals -------------------------------------------------------------------------------
+
+
+def arrival_queue_node(poster: GridNode, address_node: GridNode | None) -> GridNode:
+    """The grid that owns the address (its nearest grid-level ancestor); when the address is
+    unknown or above any grid, the community/village of the poster."""
+    if address_node is not None:
+        chain = [*GridNode.objects.get_ancestors(address_node).select_related("level"), address_node]
+        grids = [n for n in chain if n.level.is_grid]
+        if grids:
+            return grids[-1]
+    chain = [*GridNode.objects.get_ancestors(poster).select_related("level"), poster]
+    communities = [n for n in chain if n.level.code == "community"]
+    if communities:
+        return communities[-1]
+    return chain[-1]
+
+
+@transaction.atomic
+def arrival_submit(
+    *, poster: GridNode, data: dict[str, Any], now: dt.datetime | None = None
+) -> ArrivalReport:
+    """A public self-report. A second report of the same identity number still waiting in the
+    queue updates the first (and counts it) instead of adding another row."""
+    now = now or timezone.now()
+    clean = rules.clean_arrival(data, today=rules.local_date(now))
+    address_node = None
+    if str(data.get("address_node") or "").isdigit():
+        address_node = GridNode.objects.filter(
+            pk=int(data["address_node"]), path__startswith=poster.path, is_active=True
+        ).first()
+    queue = arrival_queue_node(poster, address_node)
+    existing = (
+        ArrivalReport.objects.select_for_update()
+        .filter(id_number=clean["id_number"], status=ArrivalStatus.PENDING)
+        .order_by("id")
+        .first()
+    )
+    if existing is not None:
+        for key, value in clean.items():
+            setattr(existing, key, value)
+        existing.node, existing.node_path, existing.address_node = queue, queue.path, address_node
+        existing.submitted_at = now
+        existing.times += 1
+        existing.save()
+        return existing
+    return ArrivalReport.objects.create(
+        node=queue,
+        node_path=queue.path,
+        poster_node=poster,
+        address_node=address_node,
+        submitted_at=now,
+        **clean,
+    )
+
+
+@transaction.atomic
+def arrival_verify(
+    *,
+    actor: User,
+    report: ArrivalReport,
+    person: Person | None = None,
+    household_id: int | None = None,
+    measure: str = "",
+    category: str = Category.MEDIUM_RISK_ARRIVAL,
+    place: str = "",
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> ArrivalReport:
+    """Match the report to a ledger person (or register one from it) and decide: a measure, or
+    "no measure" (``measure`` empty)."""
+    from gridguard.people import services as people_services
+    from gridguard.people.models import Household
+
+    scope = _controller_scope(actor)
+    scope.check(report.node_path)
+    if report.status != ArrivalStatus.PENDING:
+        raise ApplicationError("already_verified", _("该报备已核实"))
+    now = now or timezone.now()
+    if person is None:
+        person = Person.objects.filter(id_number=report.id_number, status=PersonStatus.ACTIVE).first()
+    if person is not None:
+        scope.check(person.node_path)
+    else:
+        household = None
+        if household_id:
+            household = Household.objects.filter(pk=household_id).first()
+            if household is None:
+                raise ApplicationError("household_unknown", _("所选住户不存在"), field="household")
+            scope.check(household.node_path)
+        node = report.address_node or report.node
+        person = people_services.person_register(
+            actor=actor,
+            data={
+                "name": report.name,
+                "id_number": report.id_number,
+                "phone": report.phone,
+                "residency": "floating",
+                "relation": "other",
+                "note": _("来返报备：来自 {place}").format(place=report.from_place),
+            },
+            household=household,
+            node=None if household else node,
+            date=report.arrival_date,
+        )
+    report.person = person
+    report.verified_at = now
+    report.verified_by = actor
+    report.decision_note = note.strip()[:200]
+    if measure:
+        order = order_create(
+            actor=actor,
+            person=person,
+            category=category,
+            measure=measure,
+            start_date=report.arrival_date,
+            source=_("自主报备"),
+            place=place,
+            note=note,
+            now=now,
+        )
+        report.order = order
+        report.status = ArrivalStatus.ORDERED
+    else:
+        report.status = ArrivalStatus.NO_MEASURE
+    report.save()
+    return report

@@ -1,0 +1,172 @@
+"""The staff and public pages render, act through the services and stay inside the jurisdiction."""
+
+import pytest
+from django.urls import reverse
+
+from conftest import idno
+from gridguard.control import services
+from gridguard.control.models import Alert, ArrivalReport, ControlOrder
+from gridguard.control.public import poster_url
+from gridguard.people.services import person_register
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def person_a1(town, admin_user):
+    return person_register(actor=admin_user, data={"name": "张三", "id_number": idno(1980, 11)}, node=town.a1)
+
+
+@pytest.fixture
+def order_a1(person_a1, admin_user):
+    return services.order_create(
+        actor=admin_user, person=person_a1, category="secondary_contact", measure="home"
+    )
+
+
+def test_grid_worker_orders_home_isolation_from_the_person_page(client, bob, person_a1):
+    client.force_login(bob)
+    url = reverse("control:order_create") + f"?person={person_a1.pk}"
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"category": "secondary_contact", "measure": "home", "start_date": ""})
+    order = ControlOrder.objects.get(person=person_a1)
+    assert response.status_code == 302 and response["Location"] == reverse("control:order", args=[order.pk])
+    page = client.get(reverse("control:order", args=[order.pk])).content.decode()
+    assert "居家隔离" in page and "张三" in page
+    again = client.post(url, {"category": "secondary_contact", "measure": "home"})
+    assert "已在管控中" in again.content.decode()
+
+
+def test_pages_of_another_grid_are_404(client, charlie, order_a1):
+    client.force_login(charlie)
+    for name in ("control:order", "control:order_team"):
+        assert client.get(reverse(name, args=[order_a1.pk])).status_code == 404
+    assert (
+        client.post(reverse("control:order_check", args=[order_a1.pk]), {"temperature": "36.5"}).status_code
+        == 404
+    )
+    assert "张三" not in client.get(reverse("control:orders")).content.decode()
+    assert "张三" not in client.get(reverse("control:alerts")).content.decode()
+
+
+def test_fever_check_shows_on_alert_list_and_its_htmx_rows(client, bob, order_a1):
+    client.force_login(bob)
+    client.post(reverse("control:order_check", args=[order_a1.pk]), {"temperature": "38.1"})
+    assert Alert.objects.filter(order=order_a1, kind="fever", is_open=True).exists()
+    rows = client.get(reverse("control:alert_rows")).content.decode()
+    assert "张三" in rows and "38.1" in rows
+    full = client.get(reverse("control:alerts")).content.decode()
+    assert 'hx-trigger="every 15s"' in full
+
+
+def test_bad_temperature_is_reported_not_saved(client, bob, order_a1):
+    client.force_login(bob)
+    response = client.post(
+        reverse("control:order_check", args=[order_a1.pk]), {"temperature": "45"}, follow=True
+    )
+    assert "不在" in response.content.decode()
+    assert not order_a1.checks.exists()
+
+
+def test_release_page_says_what_is_missing(client, alice, order_a1):
+    client.force_login(alice)
+    page = client.get(reverse("control:order_action", args=[order_a1.pk, "release"])).content.decode()
+    assert "管控期未满" in page and "核酸检测" in page
+    response = client.post(reverse("control:order_action", args=[order_a1.pk, "release"]), {"note": ""})
+    assert response.status_code == 200 and "尚不能解除" in response.content.decode()
+    order_a1.refresh_from_db()
+    assert order_a1.status == "active"
+
+
+def test_ledger_export_is_masked_for_a_role_that_cannot_reveal(client, alice, order_a1):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    client.force_login(alice)
+    response = client.get(reverse("control:orders_export"))
+    assert response.status_code == 200
+    wb = load_workbook(BytesIO(b"".join(response.streaming_content)))
+    rows = list(wb.active.values)
+    assert rows[0][:2] == ("姓名", "身份证号") and rows[1][0] == "张三"
+
+
+def test_public_arrival_confirms_without_echoing_and_refuses_bad_input(client, town):
+    url = poster_url(town.a1)
+    assert client.get(url).status_code == 200
+    bad = client.post(
+        url,
+        {
+            "name": "李四",
+            "id_number": idno(1990, 3)[:-1] + "0",
+            "phone": "13800000000",
+            "from_place": "湖北武汉",
+            "arrival_date": "2099-01-01",
+            "address": "1号楼101",
+        },
+    )
+    text = bad.content.decode()
+    assert bad.status_code == 200 and "校验位" in text
+    good = client.post(
+        url,
+        {
+            "name": "李四",
+            "id_number": idno(1990, 3),
+            "phone": "13800000000",
+            "from_place": "湖北武汉",
+            "arrival_date": "2020-01-01",
+            "address": "1号楼101",
+        },
+    )
+    assert "晚于今天" not in good.content.decode()
+    assert client.get(url.replace(url.split("-")[-1], "0000000000/")).status_code == 404
+
+
+def test_public_arrival_lands_in_queue(client, town, bob):
+    from django.utils import timezone
+
+    url = poster_url(town.a1)
+    today = timezone.localdate().isoformat()
+    response = client.post(
+        url,
+        {
+            "name": "李四",
+            "id_number": idno(1990, 3),
+            "phone": "13800000000",
+            "from_place": "湖北武汉",
+            "arrival_date": today,
+            "address": "1号楼101",
+            "address_node": str(town.a1_b1.pk),
+        },
+    )
+    page = response.content.decode()
+    assert "报备已收到" in page and "李四" not in page and "13800000000" not in page
+    report = ArrivalReport.objects.get()
+    client.force_login(bob)
+    assert "李四" in client.get(reverse("control:arrivals")).content.decode()
+    response = client.post(
+        reverse("control:arrival", args=[report.pk]),
+        {"measure": "home", "category": "medium_risk_arrival", "person": ""},
+    )
+    report.refresh_from_db()
+    assert report.status == "ordered" and report.order.measure == "home"
+
+
+def test_self_report_link_and_revocation(client, alice, order_a1):
+    _link, key = services.link_issue(actor=alice, order=order_a1)
+    url = reverse("public:self_report", args=[key])
+    page = client.get(url).content.decode()
+    assert "张三" not in page
+    client.post(url, {"form": "check", "temperature": "38.4"})
+    assert Alert.objects.filter(order=order_a1, kind="fever").exists()
+    services.link_revoke(actor=alice, order=order_a1)
+    assert client.get(url).status_code == 404
+
+
+def test_today_list_shows_team_persons(client, town, order_a1, admin_user):
+    from gridguard.control.models import TeamMember
+
+    TeamMember.objects.create(order=order_a1, role="village_cadre", user=admin_user, name="管理员")
+    client.force_login(admin_user)
+    page = client.get(reverse("control:today")).content.decode()
+    assert "张三" in page and "未测" in page

@@ -1,0 +1,487 @@
+"""Staff pages of key-person control: thin views over selectors and services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gridguard.accounts.scope import current_user, scope_for
+from gridguard.control import selectors, services
+from gridguard.control.forms import (
+    CancelForm,
+    ChangeForm,
+    CheckForm,
+    ExtendForm,
+    NeedForm,
+    NeedUpdateForm,
+    OrderForm,
+    PlaceForm,
+    ReleaseForm,
+    ResolveForm,
+    TestResultForm,
+    TransferForm,
+    VerifyForm,
+)
+from gridguard.control.models import (
+    AlertKind,
+    ArrivalStatus,
+    Category,
+    ControlOrder,
+    Measure,
+    NeedStatus,
+    OrderStatus,
+    ScheduledTest,
+    TeamRole,
+)
+from gridguard.core.errors import ApplicationError, NotFound
+from gridguard.core.forms import add_service_error, form_page
+from gridguard.people import selectors as people_selectors
+from gridguard.people.filters import bool_param, int_param, node_param
+
+
+def _or_404(fn, **kwargs):  # type: ignore[no-untyped-def]
+    try:
+        return fn(**kwargs)
+    except NotFound:
+        raise Http404(_("记录不存在或不在您的管辖范围内")) from None
+
+
+def _order(request: HttpRequest, pk: int) -> ControlOrder:
+    return _or_404(selectors.order_get, user=request.user, pk=pk)
+
+
+def order_filters(request: HttpRequest) -> dict[str, Any]:
+    """The ledger's GET filters, shared by the page and its export."""
+    g = request.GET
+    status = g.get("status", OrderStatus.ACTIVE)
+    return {
+        "node": node_param(request),
+        "status": status if status in OrderStatus.values or status == "" else OrderStatus.ACTIVE,
+        "category": g.get("category", "") if g.get("category") in Category.values else "",
+        "measure": g.get("measure", "") if g.get("measure") in Measure.values else "",
+        "search": g.get("q", "").strip(),
+        "team_incomplete": bool_param(g.get("team_incomplete")) is True,
+        "with_alerts": bool_param(g.get("alerts")) is True,
+    }
+
+
+@login_required
+def orders(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    filters = order_filters(request)
+    try:
+        page = selectors.order_page(scope=scope, cursor=request.GET.get("cursor") or None, **filters)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("control:orders")
+    return render(
+        request,
+        "control/orders.html",
+        {
+            "page": page,
+            "filters": filters,
+            "node": filters["node"],
+            "categories": Category.choices,
+            "measures": Measure.choices,
+            "statuses": OrderStatus.choices,
+        },
+    )
+
+
+@login_required
+def orders_export(request: HttpRequest) -> HttpResponse | FileResponse:
+    from gridguard.control.exports import orders_xlsx
+
+    scope = scope_for(request.user)
+    filters = order_filters(request)
+    try:
+        return orders_xlsx(actor=current_user(request), scope=scope, filters=filters, request=request)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("control:orders")
+
+
+@login_required
+def order_create(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    person = _or_404(people_selectors.person_get, scope=scope, pk=int_param(request.GET.get("person")) or 0)
+    form = OrderForm(request.POST or None, initial={"start_date": timezone.localdate()})
+    return form_page(
+        request,
+        form,
+        template="control/form.html",
+        run=lambda data: services.order_create(actor=current_user(request), person=person, **data),
+        done=lambda order: redirect("control:order", order.pk),
+        context={"title": _("下达管控：{name}").format(name=person.name), "person": person},
+        message=_("已下达管控"),
+    )
+
+
+@login_required
+def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(request, pk)
+    view = selectors.order_view(order)
+    scope = scope_for(request.user)
+    return render(
+        request,
+        "control/order.html",
+        {
+            "v": view,
+            "order": order,
+            "check_form": CheckForm(),
+            "need_form": NeedForm(),
+            "result_form": TestResultForm(),
+            "can_control": scope.can_control and scope.covers(order.node_path),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+_ACTIONS: dict[str, tuple[type, str, Any]] = {
+    "extend": (
+        ExtendForm,
+        _("延长管控"),
+        lambda actor, order, d: services.order_extend(actor=actor, order=order, **d),
+    ),
+    "change": (
+        ChangeForm,
+        _("变更措施"),
+        lambda actor, order, d: services.order_change_measure(actor=actor, order=order, **d),
+    ),
+    "place": (
+        PlaceForm,
+        _("变更隔离地点"),
+        lambda actor, order, d: services.order_move_place(actor=actor, order=order, **d),
+    ),
+    "transfer": (TransferForm, _("转运登记"), None),
+    "release": (
+        ReleaseForm,
+        _("解除管控"),
+        lambda actor, order, d: services.order_release(actor=actor, order=order, **d),
+    ),
+    "cancel": (
+        CancelForm,
+        _("撤销管控"),
+        lambda actor, order, d: services.order_cancel(actor=actor, order=order, **d),
+    ),
+}
+
+
+@login_required
+def order_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if action not in _ACTIONS:
+        raise Http404()
+    order = _order(request, pk)
+    form_class, title, run = _ACTIONS[action]
+    actor = current_user(request)
+    if action == "transfer":
+        alert = None
+        alert_id = int_param(request.GET.get("alert"))
+        if alert_id:
+            alert = _or_404(selectors.alert_get, user=request.user, pk=alert_id)
+
+        def run(actor, order, d):  # type: ignore[no-untyped-def]
+            return services.transfer_record(actor=actor, order=order, alert=alert, **d)
+
+    context: dict[str, Any] = {
+        "title": f"{title}：{order.person.name}",
+        "order": order,
+        "back": reverse("control:order", args=[order.pk]),
+    }
+    if action == "release":
+        context["blockers"] = services.release_blockers(order)
+    return form_page(
+        request,
+        form_class(request.POST or None),
+        template="control/form.html",
+        run=lambda d: run(actor, order, d),
+        done=lambda _r: redirect("control:order", order.pk),
+        context=context,
+    )
+
+
+@login_required
+def order_team(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(request, pk)
+    candidates = services.team_candidates(order)
+    current = {(m.role, m.staff_id) for m in order.team.all()}
+    error = None
+    if request.method == "POST":
+        members = []
+        for role in TeamRole.values:
+            members += [(role, int(s)) for s in request.POST.getlist(role) if s.isdigit()]
+        try:
+            services.team_set(actor=current_user(request), order=order, members=members)
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("control:order", order.pk)
+    return render(
+        request,
+        "control/team.html",
+        {
+            "order": order,
+            "error": error,
+            "current": current,
+            "roles": [(role, TeamRole(role).label, candidates[role]) for role in TeamRole.values],
+        },
+    )
+
+
+@login_required
+@require_POST
+def order_check(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(request, pk)
+    form = CheckForm(request.POST)
+    if form.is_valid():
+        try:
+            result = services.check_record(
+                order=order,
+                actor=current_user(request),
+                temperature=form.cleaned_data["temperature"],
+                symptoms=form.cleaned_data["symptoms"],
+                note=form.cleaned_data["note"],
+            )
+        except ApplicationError as exc:
+            add_service_error(form, exc)
+        else:
+            if result.alerts:
+                messages.error(
+                    request,
+                    _("已记录，并已发出预警：{alert}").format(
+                        alert="；".join(f"{a.get_kind_display()} {a.detail}" for a in result.alerts)
+                    ),
+                )
+            else:
+                messages.success(request, _("已记录体温 {t}℃").format(t=result.check.temperature))
+            return redirect(request.POST.get("next") or reverse("control:order", args=[order.pk]))
+    for field, errors in form.errors.items():
+        for error in errors:
+            messages.error(
+                request, f"{form.fields[field].label if field in form.fields else ''} {error}".strip()
+            )
+    return redirect(request.POST.get("next") or reverse("control:order", args=[order.pk]))
+
+
+@login_required
+@require_POST
+def order_link(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(request, pk)
+    actor = current_user(request)
+    try:
+        if request.POST.get("revoke"):
+            services.link_revoke(actor=actor, order=order)
+            messages.success(request, _("自报链接已停用"))
+            return redirect("control:order", order.pk)
+        _link, key = services.link_issue(actor=actor, order=order)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("control:order", order.pk)
+    from gridguard.control.documents import qr_svg
+
+    url = request.build_absolute_uri(reverse("public:self_report", args=[key]))
+    return render(request, "control/link.html", {"order": order, "url": url, "qr": qr_svg(url)})
+
+
+@login_required
+def order_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    from gridguard.control.documents import release_notice_pdf
+
+    order = _order(request, pk)
+    try:
+        pdf = release_notice_pdf(order, issuer=str(order.released_by) if order.released_by else "")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("control:order", order.pk)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="release-{order.notice_no or order.pk}.pdf"'
+    return response
+
+
+@login_required
+@require_POST
+def order_need(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(request, pk)
+    form = NeedForm(request.POST)
+    if form.is_valid():
+        try:
+            services.need_create(order=order, actor=current_user(request), **form.cleaned_data)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("需求已登记"))
+    else:
+        messages.error(request, _("请填写需求类型和内容"))
+    return redirect("control:order", order.pk)
+
+
+@login_required
+@require_POST
+def test_result(request: HttpRequest, pk: int) -> HttpResponse:
+    test = ScheduledTest.objects.select_related("order").filter(pk=pk).first()
+    if test is None:
+        raise Http404()
+    _order(request, test.order_id)
+    form = TestResultForm(request.POST)
+    if form.is_valid():
+        try:
+            services.test_record(actor=current_user(request), test=test, result=form.cleaned_data["result"])
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已记录检测结果"))
+    return redirect(request.POST.get("next") or reverse("control:order", args=[test.order_id]))
+
+
+@login_required
+def today(request: HttpRequest) -> HttpResponse:
+    """三包一成员的“我的管控对象”: today's checks, tests and alerts, phone first."""
+    rows = selectors.my_persons_today(user=current_user(request))
+    return render(request, "control/today.html", {"rows": rows, "check_form": CheckForm()})
+
+
+def _alert_context(request: HttpRequest) -> dict[str, Any]:
+    scope = scope_for(request.user)
+    node = node_param(request)
+    open_only = request.GET.get("all") != "1"
+    kind = request.GET.get("kind", "") if request.GET.get("kind") in AlertKind.values else ""
+    page = selectors.alert_page(
+        scope=scope, node=node, open_only=open_only, kind=kind, cursor=request.GET.get("cursor") or None
+    )
+    return {
+        "page": page,
+        "node": node,
+        "open_only": open_only,
+        "kind": kind,
+        "kinds": AlertKind.choices,
+        "now": timezone.localtime(),
+    }
+
+
+@login_required
+def alerts(request: HttpRequest) -> HttpResponse:
+    return render(request, "control/alerts.html", _alert_context(request))
+
+
+@login_required
+def alert_rows(request: HttpRequest) -> HttpResponse:
+    """The alert table's body, polled by htmx so the list updates without reloading."""
+    return render(request, "control/_alert_rows.html", _alert_context(request))
+
+
+@login_required
+def alert_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    alert = _or_404(selectors.alert_get, user=request.user, pk=pk)
+    return form_page(
+        request,
+        ResolveForm(request.POST or None),
+        template="control/form.html",
+        run=lambda d: services.alert_resolve(actor=current_user(request), alert=alert, **d),
+        done=lambda _a: redirect(request.GET.get("next") or reverse("control:order", args=[alert.order_id])),
+        context={
+            "title": _("处置预警：{name} {kind} {detail}").format(
+                name=alert.order.person.name, kind=alert.get_kind_display(), detail=alert.detail
+            ),
+            "back": reverse("control:alerts"),
+        },
+    )
+
+
+@login_required
+def arrivals(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    node = node_param(request)
+    status = request.GET.get("status", ArrivalStatus.PENDING)
+    status = status if status in ArrivalStatus.values or status == "" else ArrivalStatus.PENDING
+    page = selectors.arrival_page(
+        scope=scope, node=node, status=status, cursor=request.GET.get("cursor") or None
+    )
+    return render(
+        request,
+        "control/arrivals.html",
+        {
+            "page": page,
+            "node": node,
+            "status": status,
+            "statuses": ArrivalStatus.choices,
+        },
+    )
+
+
+@login_required
+def arrival_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = scope_for(request.user)
+    report = _or_404(selectors.arrival_get, scope=scope, pk=pk)
+    matches = selectors.arrival_matches(report, scope)
+    form = VerifyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        person = next((p for p in matches if str(p.pk) == request.POST.get("person")), None)
+        try:
+            services.arrival_verify(
+                actor=current_user(request), report=report, person=person, **form.cleaned_data
+            )
+        except ApplicationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("已核实"))
+            if report.order_id:
+                return redirect("control:order", report.order_id)
+            return redirect("control:arrivals")
+    return render(request, "control/arrival.html", {"report": report, "matches": matches, "form": form})
+
+
+@login_required
+def poster(request: HttpRequest, node_id: int) -> HttpResponse:
+    from gridguard.control.documents import poster_svg
+    from gridguard.control.public import poster_url
+    from gridguard.grids import selectors as grid_selectors
+
+    node = _or_404(grid_selectors.node_get, scope=scope_for(request.user), node_id=node_id)
+    url = request.build_absolute_uri(poster_url(node))
+    return render(request, "control/poster.html", {"node": node, "url": url, "qr": poster_svg(url)})
+
+
+@login_required
+def needs(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    node = node_param(request)
+    status = request.GET.get("status", "")
+    status = status if status in NeedStatus.values else ""
+    page = selectors.need_page(
+        scope=scope, node=node, status=status, cursor=request.GET.get("cursor") or None
+    )
+    return render(
+        request,
+        "control/needs.html",
+        {
+            "page": page,
+            "node": node,
+            "status": status,
+            "statuses": NeedStatus.choices,
+            "form": NeedUpdateForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def need_update(request: HttpRequest, pk: int) -> HttpResponse:
+    need = _or_404(selectors.need_get, scope=scope_for(request.user), pk=pk)
+    form = NeedUpdateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.need_update(actor=current_user(request), need=need, **form.cleaned_data)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已更新"))
+    return redirect(request.POST.get("next") or reverse("control:needs"))
