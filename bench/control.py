@@ -1,6 +1,7 @@
 """Benchmark of key-person control (重点人员管控) at town scale.
 
-    python bench/control.py [--persons 1000000] [--orders 50000] [--seed 2020] [--analyze] [--keep]
+    python bench/control.py [--persons 1000000] [--orders 50000] [--seed 2020] [--analyze]
+                            [--detect-budget 60] [--keep]
 
 Builds its own database (SQLite: a fresh var/bench/control-<pid>.sqlite3; PostgreSQL when DATABASE_URL
 points at one: database gridguard_bench on that server, dropped and created), generates the demo town with
@@ -12,7 +13,8 @@ each, most resolved; a few fevers), and checks of today's first slot on half the
 against the targets of the issue:
 
 - today_list_ms            "my persons today" of one team member, rendered by the view through the test
-                           client (< 100 ms, p95 of 20 renders); the selector my_persons_today alone too
+                           client (< 100 ms, p95 of 20 renders; and p95 over 30 team members across the
+                           town); the selector my_persons_today alone too
 - alerts_list_ms           the open alerts of the largest community for its community official, rendered
                            by the view (< 150 ms); the selector alert_page alone too
 - check_record_p95         services.check_record by a team member, normal and fever temperatures
@@ -25,7 +27,8 @@ against the targets of the issue:
                            statement, rolled back and extrapolated ("s (estimated)"); the same SQL run once
                            per distinct slot layout and slot is then timed as *_per_layout_s for comparison.
 
-A view that does not exist yet (no URL name) is reported as skipped; its selector figure still counts.
+A view that does not exist yet (no URL name) or does not answer 200 is reported as skipped; its selector
+figures still count.
 On PostgreSQL the control tables are ANALYZEd after the load (what autovacuum does within a minute);
 on SQLite only with --analyze (the app itself never runs ANALYZE on them).
 

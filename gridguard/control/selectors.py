@@ -149,7 +149,8 @@ def my_persons_today(*, user: User, now: dt.datetime | None = None) -> list[Toda
     today = rules.local_date(now)
     orders = list(
         ControlOrder.objects.filter(
-            status=OrderStatus.ACTIVE, pk__in=TeamMember.objects.filter(user=user).values("order_id")
+            status=OrderStatus.ACTIVE,
+            pk__in=list(TeamMember.objects.filter(user=user).values_list("order_id", flat=True)),
         )
         .select_related("person", "household")
         .order_by("node_path", "id")[:500]

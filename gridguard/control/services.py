@@ -765,6 +765,7 @@ def missed_checks_detect(*, now: dt.datetime | None = None, days_back: int = 1) 
         ControlOrder.objects.filter(status=OrderStatus.ACTIVE)
         .exclude(check_slots="")
         .values_list("check_slots", flat=True)
+        .order_by()  # Meta.ordering would add "id" to the DISTINCT: one layout per order
         .distinct()
     )
     raised = 0

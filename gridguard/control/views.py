@@ -39,6 +39,7 @@ from gridguard.control.models import (
     NeedStatus,
     OrderStatus,
     ScheduledTest,
+    Symptom,
     TeamRole,
 )
 from gridguard.core.errors import ApplicationError, NotFound
@@ -346,7 +347,7 @@ def test_result(request: HttpRequest, pk: int) -> HttpResponse:
 def today(request: HttpRequest) -> HttpResponse:
     """三包一成员的“我的管控对象”: today's checks, tests and alerts, phone first."""
     rows = selectors.my_persons_today(user=current_user(request))
-    return render(request, "control/today.html", {"rows": rows, "check_form": CheckForm()})
+    return render(request, "control/today.html", {"rows": rows, "symptom_choices": Symptom.choices})
 
 
 def _alert_context(request: HttpRequest) -> dict[str, Any]:

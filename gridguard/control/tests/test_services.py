@@ -452,6 +452,18 @@ def test_missed_checks_one_alert_per_order_and_slot_and_idempotent(persons, bob,
     assert Alert.objects.count() == 4
 
 
+def test_missed_checks_run_one_statement_per_slot_not_per_order(persons, bob, charlie):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _order(bob, persons.zs, now=local(2026, 3, 1, 5))
+    _order(charlie, persons.ww, now=local(2026, 3, 1, 5))
+    with CaptureQueriesContext(connection) as queries:
+        services.missed_checks_detect(now=local(2026, 3, 1, 20, 5), days_back=0)
+    inserts = [q for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("INSERT")]
+    assert len(inserts) == 2  # two ended slots, one shared layout: not one statement per order
+
+
 def test_no_missed_alert_for_a_slot_with_a_check(persons, bob):
     order = _order(bob, persons.zs, now=local(2026, 3, 1, 5))
     services.check_record(order=order, temperature=36.5, actor=bob, now=local(2026, 3, 1, 7))
