@@ -4,7 +4,6 @@ role may reveal; audited like every export."""
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
@@ -17,8 +16,14 @@ from gridguard.control.models import ControlOrder, TeamMember
 from gridguard.control.rules import local_date
 from gridguard.control.selectors import order_filtered
 from gridguard.core.masking import mask_id_number, mask_phone
-from gridguard.imports.exports import XLSX_TYPE, ExportResult, _audit, _export_scope, _filename, _write
-from gridguard.imports.views import _attachment
+from gridguard.imports.exports import (
+    ExportResult,
+    audit_export,
+    export_filename,
+    export_response,
+    export_scope,
+    write_sheet,
+)
 
 BATCH = 2000
 
@@ -45,7 +50,7 @@ def _released(order: ControlOrder) -> str:
 
 
 def order_export(*, actor: User, out: IO[bytes] | str, ip: str | None = None, **filters: Any) -> ExportResult:
-    scope: Scope = _export_scope(actor)
+    scope: Scope = export_scope(actor)
     masked = not scope.can_reveal
     idno = mask_id_number if masked else str
     phone = mask_phone if masked else str
@@ -68,20 +73,11 @@ def order_export(*, actor: User, out: IO[bytes] | str, ip: str | None = None, **
         ("状态", 8, lambda r: o(r).get_status_display()),
         ("解除日期", 12, lambda r: _released(o(r))),
     ]
-    result = ExportResult(0, _filename("管控对象台账"), masked)
-    result.rows = _write(out, "管控对象", columns, _batches(order_filtered(scope, **filters)))
-    _audit(actor, "control.controlorder", "管控对象台账", result, filters.get("node"), filters, ip)
+    result = ExportResult(0, export_filename("管控对象台账"), masked)
+    result.rows = write_sheet(out, "管控对象", columns, _batches(order_filtered(scope, **filters)))
+    audit_export(actor, "control.controlorder", "管控对象台账", result, filters.get("node"), filters, ip)
     return result
 
 
-def orders_xlsx(*, actor: User, scope: Scope, filters: dict[str, Any], request: HttpRequest) -> FileResponse:
-    out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the FileResponse
-    try:
-        result = order_export(actor=actor, out=out, ip=client_ip(request), **filters)
-    except Exception:
-        out.close()
-        raise
-    out.seek(0)
-    response = FileResponse(out, content_type=XLSX_TYPE)
-    response["Content-Disposition"] = _attachment(result.filename)
-    return response
+def orders_xlsx(*, actor: User, filters: dict[str, Any], request: HttpRequest) -> FileResponse:
+    return export_response(order_export, actor=actor, ip=client_ip(request), **filters)

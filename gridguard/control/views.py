@@ -101,10 +101,9 @@ def orders(request: HttpRequest) -> HttpResponse:
 def orders_export(request: HttpRequest) -> HttpResponse | FileResponse:
     from gridguard.control.exports import orders_xlsx
 
-    scope = scope_for(request.user)
     filters = order_filters(request)
     try:
-        return orders_xlsx(actor=current_user(request), scope=scope, filters=filters, request=request)
+        return orders_xlsx(actor=current_user(request), filters=filters, request=request)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("control:orders")

@@ -9,12 +9,14 @@ unless the user's role may see them (``scope.can_reveal``); every export require
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from typing import IO, Any
 
 from django.db.models import Q
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -96,7 +98,7 @@ def _header_row(ws: Any, headers: list[str]) -> list[WriteOnlyCell]:
     return cells
 
 
-def _write(
+def write_sheet(
     out: IO[bytes] | str,
     title: str,
     columns: list[tuple[str, int, Callable[[dict[str, Any]], Any]]],
@@ -118,18 +120,40 @@ def _write(
     return count
 
 
-def _export_scope(actor: User | None) -> Scope:
+def attachment(filename: str) -> str:
+    """Content-Disposition for a download with a Chinese file name (ASCII fallback first)."""
+    from urllib.parse import quote
+
+    return f"attachment; filename=\"export.xlsx\"; filename*=UTF-8''{quote(filename)}"
+
+
+def export_response(run: Callable[..., ExportResult], *, actor: User, ip: str | None, **filters: Any) -> FileResponse:
+    """Run an export (``person_export`` …) into a temporary file and answer it as a download.
+    The file is closed on any error, which propagates to the view."""
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the FileResponse
+    try:
+        result = run(actor=actor, out=out, ip=ip, **filters)
+    except Exception:
+        out.close()
+        raise
+    out.seek(0)
+    response = FileResponse(out, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = attachment(result.filename)
+    return response
+
+
+def export_scope(actor: User | None) -> Scope:
     scope = scope_for(actor)
     if not scope.can_export:
         raise PermissionDenied(_("您的角色不能导出数据"))
     return scope
 
 
-def _filename(label: str) -> str:
+def export_filename(label: str) -> str:
     return f"{label}_{timezone.localtime():%Y%m%d-%H%M}.xlsx"
 
 
-def _audit(actor: User, kind: str, label: str, result: ExportResult, node: GridNode | None,
+def audit_export(actor: User, kind: str, label: str, result: ExportResult, node: GridNode | None,
            filters: dict[str, Any], ip: str | None) -> None:
     shown = {k: (v.pk if isinstance(v, GridNode) else v) for k, v in filters.items() if v not in (None, "", False)}
     audit_record(
@@ -145,7 +169,7 @@ def _audit(actor: User, kind: str, label: str, result: ExportResult, node: GridN
 
 def person_export(*, actor: User, out: IO[bytes] | str, ip: str | None = None, **filters: Any) -> ExportResult:
     """Write the persons matching ``filters`` (those of people.selectors.person_page) to ``out``."""
-    scope = _export_scope(actor)
+    scope = export_scope(actor)
     node = filters.get("node")
     masked = not scope.can_reveal
     labels = node_labels(scope, node)
@@ -171,15 +195,15 @@ def person_export(*, actor: User, out: IO[bytes] | str, ip: str | None = None, *
         ("状态", 8, lambda r: status.get(r["status"], "")),
         ("备注", 20, lambda r: r["note"]),
     ]
-    result = ExportResult(0, _filename("人员台账"), masked)
-    result.rows = _write(out, "人员", columns, person_export_stream(scope=scope, **filters))
-    _audit(actor, "people.person", "人员台账", result, node, filters, ip)
+    result = ExportResult(0, export_filename("人员台账"), masked)
+    result.rows = write_sheet(out, "人员", columns, person_export_stream(scope=scope, **filters))
+    audit_export(actor, "people.person", "人员台账", result, node, filters, ip)
     return result
 
 
 def household_export(*, actor: User, out: IO[bytes] | str, ip: str | None = None, **filters: Any) -> ExportResult:
     """Write the households matching ``filters`` (those of people.selectors.household_page) to ``out``."""
-    scope = _export_scope(actor)
+    scope = export_scope(actor)
     node = filters.get("node")
     masked = not scope.can_reveal
     labels = node_labels(scope, node)
@@ -195,15 +219,15 @@ def household_export(*, actor: User, out: IO[bytes] | str, ip: str | None = None
         ("房东电话", 14, lambda r: phone(r["landlord_phone"])),
         ("所属网格", 30, lambda r: labels.get(r["node_id"], "")),
     ]
-    result = ExportResult(0, _filename("住户台账"), masked)
-    result.rows = _write(out, "住户", columns, household_export_stream(scope=scope, **filters))
-    _audit(actor, "people.household", "住户台账", result, node, filters, ip)
+    result = ExportResult(0, export_filename("住户台账"), masked)
+    result.rows = write_sheet(out, "住户", columns, household_export_stream(scope=scope, **filters))
+    audit_export(actor, "people.household", "住户台账", result, node, filters, ip)
     return result
 
 
 def organization_export(*, actor: User, out: IO[bytes] | str, ip: str | None = None, **filters: Any) -> ExportResult:
     """Write the organizations matching ``filters`` (those of organization_page) to ``out``."""
-    scope = _export_scope(actor)
+    scope = export_scope(actor)
     node = filters.get("node")
     masked = not scope.can_reveal
     labels = node_labels(scope, node)
@@ -220,9 +244,9 @@ def organization_export(*, actor: User, out: IO[bytes] | str, ip: str | None = N
         ("重点场所", 8, lambda r: _yes(r["is_key_place"])),
         ("所属网格", 30, lambda r: labels.get(r["node_id"], "")),
     ]
-    result = ExportResult(0, _filename("单位场所台账"), masked)
-    result.rows = _write(out, "单位场所", columns, organization_export_stream(scope=scope, **filters))
-    _audit(actor, "people.organization", "单位场所台账", result, node, filters, ip)
+    result = ExportResult(0, export_filename("单位场所台账"), masked)
+    result.rows = write_sheet(out, "单位场所", columns, organization_export_stream(scope=scope, **filters))
+    audit_export(actor, "people.organization", "单位场所台账", result, node, filters, ip)
     return result
 
 

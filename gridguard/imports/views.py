@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from typing import Any
 
 from django.contrib import messages
@@ -87,7 +86,7 @@ def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
 def job_report(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
     response = HttpResponse(exports.report_workbook(job), content_type=exports.XLSX_TYPE)
-    response["Content-Disposition"] = _attachment(f"导入报告_{job.pk}.xlsx")
+    response["Content-Disposition"] = exports.attachment(f"导入报告_{job.pk}.xlsx")
     return response
 
 
@@ -96,14 +95,8 @@ def template(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in ImportJob.Kind.values:
         raise Http404()
     response = HttpResponse(exports.template_workbook(kind), content_type=exports.XLSX_TYPE)
-    response["Content-Disposition"] = _attachment(exports.TEMPLATE_NAMES[ImportJob.Kind(kind)] + ".xlsx")
+    response["Content-Disposition"] = exports.attachment(exports.TEMPLATE_NAMES[ImportJob.Kind(kind)] + ".xlsx")
     return response
-
-
-def _attachment(filename: str) -> str:
-    from urllib.parse import quote
-
-    return f"attachment; filename=\"export.xlsx\"; filename*=UTF-8''{quote(filename)}"
 
 
 @login_required
@@ -115,20 +108,12 @@ def export(request: HttpRequest, kind: str) -> HttpResponse | FileResponse:
     if not scope_for(request.user).can_export:
         return _forbidden(request, _("您的角色不能导出数据"))
     filters = FILTERS[kind](request)
-    out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the FileResponse
     try:
-        result = run(actor=current_user(request), out=out, ip=client_ip(request), **filters)
+        return exports.export_response(run, actor=current_user(request), ip=client_ip(request), **filters)
     except PermissionDenied as exc:
-        out.close()
         return _forbidden(request, exc.message)
     except NotFound:
-        out.close()
         raise Http404(_("记录不存在或不在您的管辖范围内")) from None
     except ApplicationError as exc:
-        out.close()
         messages.error(request, exc.message)
         return redirect("core:home")
-    out.seek(0)
-    response = FileResponse(out, content_type=exports.XLSX_TYPE)
-    response["Content-Disposition"] = _attachment(result.filename)
-    return response
