@@ -144,6 +144,13 @@ def _following_days(policy: Policy) -> int:
     return days
 
 
+def _default_place(measure: str, household: Any) -> str:
+    """Where a measure is carried out unless a place is given: at home, except central isolation."""
+    if measure == Measure.CENTRAL_ISOLATION or household is None:
+        return ""
+    return household.address
+
+
 def _schedule_tests(order: ControlOrder, policy: Policy, start: dt.date, days: int) -> None:
     ScheduledTest.objects.bulk_create(
         ScheduledTest(order=order, policy=policy, day_no=n, date=date)
@@ -208,12 +215,7 @@ def order_create(
         )
     policy = policy_for(category, measure)
     stage_end = rules.stage_end(start, policy.days)
-    if not place:
-        place = (
-            person.household.address
-            if measure != Measure.CENTRAL_ISOLATION and person.household is not None
-            else ""
-        )
+    place = place or _default_place(measure, person.household)
     order = ControlOrder(
         person=person,
         household_id=person.household_id,
@@ -311,10 +313,8 @@ def _start_stage(order: ControlOrder, policy: Policy, start: dt.date, *, keep_to
     order.check_slots = policy.check_slots
     following = order.stage_end + dt.timedelta(days=_following_days(policy))
     order.end_date = max(order.end_date, following) if keep_total else following
-    if policy.measure == Measure.CENTRAL_ISOLATION:
-        pass
-    elif order.household_id and not order.place:
-        order.place = order.household.address if order.household else ""
+    if not order.place:
+        order.place = _default_place(policy.measure, order.household)
     order.save()
     _schedule_tests(order, policy, start, policy.days)
 
@@ -341,12 +341,8 @@ def order_change_measure(
     old = {"measure": order.measure, "stage_end": order.stage_end.isoformat(), "place": order.place}
     policy = policy_for(order.category, measure, order.policy.policy_set)
     _cancel_pending_tests(order)
-    if place:
-        order.place = place.strip()[:120]
-    elif measure != Measure.CENTRAL_ISOLATION and order.household_id:
-        order.place = order.household.address if order.household else ""
-    else:  # the old stage's place is not where the new measure is carried out
-        order.place = ""
+    # The old stage's place is not where the new measure is carried out: the given one or the default.
+    order.place = place.strip()[:120]
     _start_stage(order, policy, today, keep_total=False)
     _step(
         order,
@@ -634,12 +630,12 @@ def team_set(
 
 
 def _check_recorder(actor: User | None, order: ControlOrder) -> None:
-    """A team member, or anyone whose jurisdiction covers the person."""
+    """A team member, or anyone whose jurisdiction covers the person (as for reading the order)."""
+    from gridguard.control.selectors import order_access
+
     if actor is None:
         raise PermissionDenied()
-    if TeamMember.objects.filter(order=order, user=actor).exists():
-        return
-    scope_for(actor).check(order.node_path)
+    order_access(actor, order)
 
 
 def _symptom_bits(symptoms: Iterable[Any]) -> int:
