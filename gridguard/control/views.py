@@ -42,21 +42,14 @@ from gridguard.control.models import (
     Symptom,
     TeamRole,
 )
-from gridguard.core.errors import ApplicationError, NotFound
-from gridguard.core.forms import add_service_error, form_page
+from gridguard.core.errors import ApplicationError
+from gridguard.core.forms import add_service_error, form_page, or_404
 from gridguard.people import selectors as people_selectors
 from gridguard.people.filters import bool_param, int_param, node_param
 
 
-def _or_404(fn, **kwargs):  # type: ignore[no-untyped-def]
-    try:
-        return fn(**kwargs)
-    except NotFound:
-        raise Http404(_("记录不存在或不在您的管辖范围内")) from None
-
-
 def _order(request: HttpRequest, pk: int) -> ControlOrder:
-    return _or_404(selectors.order_get, user=request.user, pk=pk)
+    return or_404(selectors.order_get, user=request.user, pk=pk)
 
 
 def order_filters(request: HttpRequest) -> dict[str, Any]:
@@ -112,7 +105,7 @@ def orders_export(request: HttpRequest) -> HttpResponse | FileResponse:
 @login_required
 def order_create(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
-    person = _or_404(people_selectors.person_get, scope=scope, pk=int_param(request.GET.get("person")) or 0)
+    person = or_404(people_selectors.person_get, scope=scope, pk=int_param(request.GET.get("person")) or 0)
     form = OrderForm(request.POST or None, initial={"start_date": timezone.localdate()})
     return form_page(
         request,
@@ -186,7 +179,7 @@ def order_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         alert = None
         alert_id = int_param(request.GET.get("alert"))
         if alert_id:
-            alert = _or_404(selectors.alert_get, user=request.user, pk=alert_id)
+            alert = or_404(selectors.alert_get, user=request.user, pk=alert_id)
 
         def run(actor, order, d):  # type: ignore[no-untyped-def]
             return services.transfer_record(actor=actor, order=order, alert=alert, **d)
@@ -380,7 +373,7 @@ def alert_rows(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def alert_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    alert = _or_404(selectors.alert_get, user=request.user, pk=pk)
+    alert = or_404(selectors.alert_get, user=request.user, pk=pk)
     return form_page(
         request,
         ResolveForm(request.POST or None),
@@ -420,7 +413,7 @@ def arrivals(request: HttpRequest) -> HttpResponse:
 @login_required
 def arrival_verify(request: HttpRequest, pk: int) -> HttpResponse:
     scope = scope_for(request.user)
-    report = _or_404(selectors.arrival_get, scope=scope, pk=pk)
+    report = or_404(selectors.arrival_get, scope=scope, pk=pk)
     matches = selectors.arrival_matches(report, scope)
     form = VerifyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -445,7 +438,7 @@ def poster(request: HttpRequest, node_id: int) -> HttpResponse:
     from gridguard.control.public import poster_url
     from gridguard.grids import selectors as grid_selectors
 
-    node = _or_404(grid_selectors.node_get, scope=scope_for(request.user), node_id=node_id)
+    node = or_404(grid_selectors.node_get, scope=scope_for(request.user), node_id=node_id)
     url = request.build_absolute_uri(poster_url(node))
     return render(request, "control/poster.html", {"node": node, "url": url, "qr": poster_svg(url)})
 
@@ -475,7 +468,7 @@ def needs(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def need_update(request: HttpRequest, pk: int) -> HttpResponse:
-    need = _or_404(selectors.need_get, scope=scope_for(request.user), pk=pk)
+    need = or_404(selectors.need_get, scope=scope_for(request.user), pk=pk)
     form = NeedUpdateForm(request.POST)
     if form.is_valid():
         try:

@@ -5,11 +5,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from gridguard.core.errors import ApplicationError
+from gridguard.core.errors import ApplicationError, NotFound
 
 
 def add_service_error(form: forms.Form, exc: ApplicationError) -> None:
@@ -44,3 +44,11 @@ def form_page(
 def to(view_name: str) -> Callable[[Any], HttpResponse]:
     """``done`` for form_page: redirect to ``view_name`` with the result's primary key."""
     return lambda obj: redirect(view_name, obj.pk)
+
+
+def or_404(fn: Callable[..., Any], **kwargs: Any) -> Any:
+    """Call a selector; a record outside the user's jurisdiction (NotFound) becomes a 404 page."""
+    try:
+        return fn(**kwargs)
+    except NotFound:
+        raise Http404(_("记录不存在或不在您的管辖范围内")) from None

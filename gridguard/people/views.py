@@ -2,7 +2,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 from gridguard.accounts.scope import current_user, scope_for
 from gridguard.accounts.services import client_ip
 from gridguard.control import selectors as control_selectors
-from gridguard.core.errors import ApplicationError, NotFound
-from gridguard.core.forms import form_page, to
+from gridguard.core.errors import ApplicationError
+from gridguard.core.forms import form_page, or_404, to
 from gridguard.people import selectors, services
 from gridguard.people.filters import (
     household_filters,
@@ -22,13 +22,6 @@ from gridguard.people.filters import (
 )
 from gridguard.people.forms import DeathForm, HouseholdForm, MoveForm, OrganizationForm, PersonForm
 from gridguard.people.models import OrganizationKind, PersonStatus, Residency, Tag
-
-
-def _or_404(fn, **kwargs):  # type: ignore[no-untyped-def]
-    try:
-        return fn(**kwargs)
-    except NotFound:
-        raise Http404(_("记录不存在或不在您的管辖范围内")) from None
 
 
 @login_required
@@ -56,7 +49,7 @@ def persons(request: HttpRequest) -> HttpResponse:
 @login_required
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scope = scope_for(request.user)
-    person = _or_404(selectors.person_get, scope=scope, pk=pk)
+    person = or_404(selectors.person_get, scope=scope, pk=pk)
     return render(
         request,
         "people/person.html",
@@ -73,7 +66,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     scope = scope_for(request.user)
-    person = _or_404(selectors.person_get, scope=scope, pk=pk)
+    person = or_404(selectors.person_get, scope=scope, pk=pk)
     try:
         values = services.person_reveal(actor=current_user(request), person=person, ip=client_ip(request))
     except ApplicationError as exc:
@@ -97,7 +90,7 @@ def _ledger_form(request: HttpRequest, form, title: str, run, done, back: str = 
 def person_create(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     household_id = int_param(request.GET.get("household"))
-    household = _or_404(selectors.household_get, scope=scope, pk=household_id) if household_id else None
+    household = or_404(selectors.household_get, scope=scope, pk=household_id) if household_id else None
     node = None if household else node_param(request)
     if household is None and node is None:
         messages.error(request, _("请从住户或网格页面登记人员"))
@@ -123,7 +116,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     scope = scope_for(request.user)
-    person = _or_404(selectors.person_get, scope=scope, pk=pk)
+    person = or_404(selectors.person_get, scope=scope, pk=pk)
     initial = {
         "name": person.name,
         "id_type": person.id_type,
@@ -152,7 +145,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def person_move(request: HttpRequest, pk: int) -> HttpResponse:
     scope = scope_for(request.user)
-    person = _or_404(selectors.person_get, scope=scope, pk=pk)
+    person = or_404(selectors.person_get, scope=scope, pk=pk)
 
     def run(d: dict) -> Any:
         household = selectors.household_get(scope=scope, pk=d["household"]) if d["household"] else None
@@ -178,7 +171,7 @@ def person_move(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def person_death(request: HttpRequest, pk: int) -> HttpResponse:
     scope = scope_for(request.user)
-    person = _or_404(selectors.person_get, scope=scope, pk=pk)
+    person = or_404(selectors.person_get, scope=scope, pk=pk)
     return _ledger_form(
         request,
         DeathForm(request.POST or None),
@@ -205,7 +198,7 @@ def households(request: HttpRequest) -> HttpResponse:
 @login_required
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scope = scope_for(request.user)
-    household = _or_404(selectors.household_get, scope=scope, pk=pk)
+    household = or_404(selectors.household_get, scope=scope, pk=pk)
     return render(
         request,
         "people/household.html",
@@ -238,7 +231,7 @@ def household_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     scope = scope_for(request.user)
-    household = _or_404(selectors.household_get, scope=scope, pk=pk)
+    household = or_404(selectors.household_get, scope=scope, pk=pk)
     initial = {f: getattr(household, f) for f in ("room", "is_rental", "landlord_name", "landlord_phone")}
     return _ledger_form(
         request,
@@ -267,14 +260,14 @@ def organizations(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    org = _or_404(selectors.organization_get, scope=scope_for(request.user), pk=pk)
+    org = or_404(selectors.organization_get, scope=scope_for(request.user), pk=pk)
     return render(request, "people/organization.html", {"org": org})
 
 
 @login_required
 def organization_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     scope = scope_for(request.user)
-    org = _or_404(selectors.organization_get, scope=scope, pk=pk) if pk else None
+    org = or_404(selectors.organization_get, scope=scope, pk=pk) if pk else None
     node = org.node if org else node_param(request)
     if node is None:
         messages.error(request, _("请先选择所属网格"))
