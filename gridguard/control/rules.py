@@ -231,3 +231,95 @@ def clean_arrival(data: dict, *, today: dt.date) -> dict:
         "transport": clean_text(data.get("transport"))[:60],
         "note": clean_text(data.get("note"))[:200],
     }
+
+
+# --- the lists higher levels push down (协查名单) ------------------------------------------------
+
+# Words a list uses for a category, after clean_text and with spaces removed. Checked in order:
+# the first word contained in the cell wins, so "次密接" is tested before "密接".
+CATEGORY_WORDS: tuple[tuple[str, str], ...] = (
+    ("次密", "secondary_contact"),
+    ("密接", "close_contact"),
+    ("密切接触", "close_contact"),
+    ("高风险", "high_risk_arrival"),
+    ("中风险", "medium_risk_arrival"),
+    ("入境", "inbound"),
+    ("境外", "inbound"),
+    ("发热", "fever"),
+    ("红码", "code"),
+    ("黄码", "code"),
+    ("红黄码", "code"),
+    ("初筛阳性", "screen_positive"),
+    ("阳性", "screen_positive"),
+    ("其他", "other"),
+    ("其它", "other"),
+)
+MEASURE_WORDS: tuple[tuple[str, str], ...] = (
+    ("集中", "central"),
+    ("居家隔离", "home"),
+    ("居家医学观察", "home"),
+    ("居家健康监测", "home_monitoring"),
+    ("居家监测", "home_monitoring"),
+    ("日常健康监测", "daily_monitoring"),
+    ("日常监测", "daily_monitoring"),
+    ("健康监测", "home_monitoring"),
+)
+# The measure a category gets when the list does not say (the national plan's, 9th edition).
+DEFAULT_MEASURE = {
+    "close_contact": "central",
+    "secondary_contact": "home",
+    "high_risk_arrival": "central",
+    "medium_risk_arrival": "home",
+    "inbound": "central",
+    "fever": "home_monitoring",
+    "code": "home_monitoring",
+    "screen_positive": "central",
+    "other": "daily_monitoring",
+}
+
+
+def _choice_from_words(value: object, words: tuple[tuple[str, str], ...], labels: dict[str, str]) -> str | None:
+    from gridguard.core.normalize import clean_text
+
+    text = clean_text(value).replace(" ", "")
+    if not text:
+        return None
+    for code, label in labels.items():
+        if text in (code, label):
+            return code
+    for word, code in words:
+        if word in text:
+            return code
+    return ""
+
+
+def parse_category(value: object) -> str | None:
+    """A list's 人员类别 cell → a category code; None when empty; raises when not understood."""
+    from gridguard.control.models import Category
+
+    code = _choice_from_words(value, CATEGORY_WORDS, {c.value: str(c.label) for c in Category})
+    if code == "":
+        raise ApplicationError(
+            "category_unknown",
+            _("人员类别“{value}”无法识别，请填写：{choices}").format(
+                value=value, choices="、".join(str(c.label) for c in Category)
+            ),
+            field="category",
+        )
+    return code
+
+
+def parse_measure(value: object) -> str | None:
+    """A list's 管控措施 cell → a measure code; None when empty; raises when not understood."""
+    from gridguard.control.models import Measure
+
+    code = _choice_from_words(value, MEASURE_WORDS, {m.value: str(m.label) for m in Measure})
+    if code == "":
+        raise ApplicationError(
+            "measure_unknown",
+            _("管控措施“{value}”无法识别，请填写：{choices}").format(
+                value=value, choices="、".join(str(m.label) for m in Measure)
+            ),
+            field="measure",
+        )
+    return code

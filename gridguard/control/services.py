@@ -144,6 +144,11 @@ def _following_days(policy: Policy) -> int:
     return days
 
 
+def planned_end(policy: Policy, start: dt.date) -> dt.date:
+    """The last day of an order started on ``start`` under ``policy`` and its following stages."""
+    return rules.stage_end(start, policy.days) + dt.timedelta(days=_following_days(policy))
+
+
 def _default_place(measure: str, household: Any) -> str:
     """Where a measure is carried out unless a place is given: at home, except central isolation."""
     if measure == Measure.CENTRAL_ISOLATION or household is None:
@@ -227,7 +232,7 @@ def order_create(
         measure=measure,
         place=place.strip()[:120],
         start_date=start,
-        end_date=stage_end + dt.timedelta(days=_following_days(policy)),
+        end_date=planned_end(policy, start),
         stage_start=start,
         stage_end=stage_end,
         check_slots=policy.check_slots,

@@ -34,9 +34,11 @@ from gridguard.core.paths import subtree_q
 from gridguard.grids.models import GridNode
 from gridguard.imports.columns import (
     ADDRESS_COLUMNS,
+    CONTROL_LIST_COLUMNS,
     HOUSEHOLD_COLUMNS,
     ORGANIZATION_COLUMNS,
     PERSON_COLUMNS,
+    ROOM,
     Column,
 )
 from gridguard.imports.models import ImportJob
@@ -269,6 +271,11 @@ def _template_columns(kind: str) -> tuple[list[Column], list[Any]]:
     if kind == ImportJob.Kind.TREE:
         cols = list(ADDRESS_COLUMNS)
         return cols, ["东城社区", "东城第一网格", "", "幸福小区", "1号楼", "1单元"]
+    if kind == ImportJob.Kind.CONTROL_LIST:
+        cols = [*CONTROL_LIST_COLUMNS, *ADDRESS_COLUMNS, ROOM]
+        example = {c.key: c.example for c in cols}
+        example.update(id_number=example_id, community="东城社区", grid="东城第一网格", building="1号楼", room="301")
+        return cols, [example[c.key] for c in cols]
     raise KeyError(kind)
 
 
@@ -292,10 +299,20 @@ TEMPLATE_NOTES = {
         "第 2 行是示例，导入前请删除。",
     ],
 }
+TEMPLATE_NOTES[ImportJob.Kind.CONTROL_LIST] = [
+    "每行一人：上级推送的协查名单（密接、次密接、风险地区来返、入境等）。每行导入后即下达一条管控措施，并按政策安排核酸检测、推荐“三包一”人员。",
+    "“姓名”“身份证号”“人员类别”必填。身份证号用于核对本人：台账中有此人时，姓名须一致；台账中没有时，按地址各列（和房号）登记到对应网格，没有地址则登记在导入时选择的节点下。",
+    "“管控措施”不填时按人员类别取默认措施（密接、高风险地区来返、入境、初筛阳性：集中隔离；次密接、中风险地区来返：居家隔离；发热、红黄码：居家健康监测；其他：日常健康监测）。",
+    "“开始日期”是管控天数起算的日期（末次接触或抵达的日期），不能晚于今天；按此算管控期已结束的行会被指出。",
+    "已在管控中的人员、登记在导入范围以外辖区的人员、文件中重复的证件号码都会在报告中列出。",
+    "默认只要有一行错误，整个文件都不导入；可以选择“仅导入正确行”。",
+    "第 2 行是示例，导入前请删除。",
+]
 TEMPLATE_NAMES = {
     ImportJob.Kind.PEOPLE: "户与人员导入模板",
     ImportJob.Kind.ORGANIZATIONS: "单位场所导入模板",
     ImportJob.Kind.TREE: "网格结构导入模板",
+    ImportJob.Kind.CONTROL_LIST: "协查名单导入模板",
 }
 
 

@@ -26,12 +26,14 @@ class ImportForm(forms.Form):
         label=_("仅导入正确行（有错误的行跳过，并在报告中列出）"), required=False
     )
 
-    def __init__(self, *args, roots: list[GridNode], **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, roots: list[GridNode], kinds: list[tuple[str, str]] | None = None, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
+        if kinds is not None:
+            self.fields["kind"].choices = kinds  # type: ignore[attr-defined]
         field = self.fields["root"]
         field.queryset = (  # type: ignore[attr-defined]
             GridNode.objects.filter(pk__in=[n.pk for n in roots]).select_related("level").order_by("path")
         )
-        self.fields["file"].help_text = _("Excel（.xlsx）或 CSV（.csv，UTF-8 或 GBK 编码），不超过 {mb} MB").format(
-            mb=settings.IMPORT_MAX_BYTES // 1048576
-        )
+        self.fields["file"].help_text = _(
+            "Excel（.xlsx）或 CSV（.csv，UTF-8 或 GBK 编码），不超过 {mb} MB"
+        ).format(mb=settings.IMPORT_MAX_BYTES // 1048576)

@@ -10,6 +10,7 @@ class ImportJob(models.Model):
         PEOPLE = "people", _("户与人员")
         ORGANIZATIONS = "organizations", _("单位/场所")
         TREE = "tree", _("网格结构")
+        CONTROL_LIST = "control_list", _("协查名单（重点人员）")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("排队中")

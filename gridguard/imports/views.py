@@ -34,7 +34,19 @@ def job_list(request: HttpRequest) -> HttpResponse:
     if not scope.can_import:
         return _forbidden(request, _("您的角色不能导入数据"))
     user = current_user(request)
-    form = ImportForm(request.POST or None, request.FILES or None, roots=selectors.import_roots(scope=scope))
+    kinds = [
+        (k, str(label))
+        for k, label in ImportJob.Kind.choices
+        if k != ImportJob.Kind.CONTROL_LIST or scope.can_control
+    ]
+    initial = {"kind": request.GET["kind"]} if request.GET.get("kind") in dict(kinds) else None
+    form = ImportForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        roots=selectors.import_roots(scope=scope),
+        kinds=kinds,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             job = import_job_create(
@@ -51,7 +63,12 @@ def job_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "imports/list.html",
-        {"form": form, "jobs": selectors.job_list(user=user), "kinds": ImportJob.Kind.choices},
+        {
+            "form": form,
+            "jobs": selectors.job_list(user=user),
+            "kinds": kinds,
+            "can_control": scope.can_control,
+        },
     )
 
 
@@ -95,7 +112,9 @@ def template(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in ImportJob.Kind.values:
         raise Http404()
     response = HttpResponse(exports.template_workbook(kind), content_type=exports.XLSX_TYPE)
-    response["Content-Disposition"] = exports.attachment(exports.TEMPLATE_NAMES[ImportJob.Kind(kind)] + ".xlsx")
+    response["Content-Disposition"] = exports.attachment(
+        exports.TEMPLATE_NAMES[ImportJob.Kind(kind)] + ".xlsx"
+    )
     return response
 
 

@@ -174,9 +174,13 @@ def person_register(
     node: GridNode | None = None,
     date: dt.date | None = None,
     birth: bool = False,
+    scope: Scope | None = None,
 ) -> Person:
-    """Register a person (moved in, found on a visit) or a birth, in a household or at a node."""
-    scope = _editor_scope(actor)
+    """Register a person (moved in, found on a visit) or a birth, in a household or at a node.
+    ``scope``: the caller's, already checked (an import run by the system passes its own)."""
+    scope = scope or _editor_scope(actor)
+    if not scope.can_edit_ledger:
+        raise PermissionDenied(_("您的角色不能维护台账"))
     if household is None and node is None:
         raise ApplicationError("place_required", _("请选择所在户或所属网格"), field="household")
     if household is not None:

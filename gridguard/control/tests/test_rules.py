@@ -301,3 +301,34 @@ def test_clean_arrival_bad_phone():
     with pytest.raises(ApplicationError) as err:
         rules.clean_arrival(_arrival(phone="12345"), today=TODAY)
     assert err.value.field == "phone"
+
+
+@pytest.mark.parametrize(
+    ("cell", "code"),
+    [
+        ("密接", "close_contact"),
+        ("密切接触者", "close_contact"),
+        ("次密切接触者", "secondary_contact"),
+        ("次密接", "secondary_contact"),
+        ("高风险区来返人员", "high_risk_arrival"),
+        ("中风险地区来返", "medium_risk_arrival"),
+        ("境外入境人员", "inbound"),
+        ("红码", "code"),
+        ("初筛阳性", "screen_positive"),
+        ("close_contact", "close_contact"),
+        ("", None),
+    ],
+)
+def test_list_categories_are_read_from_the_words_lists_use(cell, code):
+    assert rules.parse_category(cell) == code
+
+
+def test_unknown_list_words_are_refused_naming_the_choices():
+    with pytest.raises(ApplicationError) as exc:
+        rules.parse_category("外星来客")
+    assert exc.value.field == "category" and "密接" in exc.value.message
+    with pytest.raises(ApplicationError):
+        rules.parse_measure("隔离一下")
+    assert rules.parse_measure("居家医学观察") == "home"
+    assert rules.parse_measure("集中隔离医学观察") == "central"
+    assert rules.parse_measure(" 居家健康监测 ") == "home_monitoring"

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridguard.accounts.models import User
-from gridguard.core.errors import ApplicationError
+from gridguard.core.errors import ApplicationError, PermissionDenied
 from gridguard.grids.models import GridNode
 from gridguard.imports.models import ImportJob
 from gridguard.imports.readers import EXTENSIONS
@@ -92,7 +92,9 @@ def import_job_create(
     """Check rights, store the file, create a pending job and queue it (after commit)."""
     if kind not in ImportJob.Kind.values:
         raise ApplicationError("kind_invalid", _("请选择导入类型"), field="kind")
-    check_import_rights(actor, root, tree=kind == ImportJob.Kind.TREE)
+    scope = check_import_rights(actor, root, tree=kind == ImportJob.Kind.TREE)
+    if kind == ImportJob.Kind.CONTROL_LIST and not scope.can_control:
+        raise PermissionDenied(_("您的角色不能下达或变更管控措施"))
     stored = store_upload(upload)
     job = ImportJob.objects.create(
         kind=kind,
@@ -119,6 +121,14 @@ SERVICES = {
 }
 
 
+def _service(kind: str) -> Any:
+    if kind == ImportJob.Kind.CONTROL_LIST:  # the control app builds on the imports: imported when used
+        from gridguard.control.list_import import control_list_import_file
+
+        return control_list_import_file
+    return SERVICES[ImportJob.Kind(kind)]
+
+
 def import_job_run(job: ImportJob) -> ImportResult | None:
     """Run a queued job (the worker's task, or inline). Exceptions leave the job FAILED."""
     if job.status not in (ImportJob.Status.PENDING, ImportJob.Status.RUNNING):
@@ -128,7 +138,7 @@ def import_job_run(job: ImportJob) -> ImportResult | None:
             status=ImportJob.Status.FAILED, message=_("导入范围（网格节点）已不存在"), finished_at=timezone.now()
         )
         return None
-    service: Any = SERVICES[ImportJob.Kind(job.kind)]
+    service = _service(job.kind)
     try:
         return service(
             actor=job.created_by, root=job.root, path=job.stored_path, good_rows_only=job.good_rows_only, job=job
