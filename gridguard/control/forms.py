@@ -7,6 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridguard.control.models import Category, Measure, NeedKind, NeedStatus, Symptom, TestResult
+from gridguard.core.identity import ID_TYPE_CHOICES
+from gridguard.grids.models import GridNode
+from gridguard.imports.forms import NodeChoiceField
 
 
 class OrderForm(forms.Form):
@@ -22,6 +25,36 @@ class OrderForm(forms.Form):
         label=_("隔离地点"), max_length=120, required=False, help_text=_("居家隔离可留空（默认为住址）")
     )
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+
+class KeyPersonForm(OrderForm):
+    """A key person added by hand (协查、排查发现): who, where, and the order, in one step."""
+
+    id_type = forms.ChoiceField(label=_("证件类型"), choices=ID_TYPE_CHOICES)
+    id_number = forms.CharField(
+        label=_("证件号码"), max_length=40, help_text=_("台账中已有此人时直接对其下达管控（姓名须一致）")
+    )
+    name = forms.CharField(label=_("姓名"), max_length=60)
+    phone = forms.CharField(label=_("联系电话"), max_length=30, required=False)
+    node = NodeChoiceField(
+        label=_("所在网格"),
+        queryset=GridNode.objects.none(),
+        required=False,
+        help_text=_("台账中没有此人时登记到这里"),
+    )
+
+    field_order = ["id_type", "id_number", "name", "phone", "node", "category", "measure", "start_date"]
+
+    def __init__(self, *args, nodes: list[GridNode], **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["node"].queryset = (  # type: ignore[attr-defined]
+            GridNode.objects.filter(pk__in=[n.pk for n in nodes]).select_related("level").order_by("path")
+        )
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["person_data"] = {key: data.pop(key) for key in ("id_type", "id_number", "name", "phone")}
+        return data
 
 
 class ExtendForm(forms.Form):

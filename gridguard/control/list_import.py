@@ -58,7 +58,6 @@ from gridguard.imports.services.common import (
     refused,
     warnings_for_columns,
 )
-from gridguard.people import services as people_services
 from gridguard.people.models import Person, PersonStatus
 from gridguard.people.rules import clean_person, parse_date, parse_room
 
@@ -421,48 +420,28 @@ def _write(
     filename: str,
     job: ImportJob | None,
 ) -> tuple[int, int]:
-    """Register the new persons and order every row, all or nothing."""
+    """Order every row (registering the persons the ledger does not have), all or nothing."""
     from gridguard.people.models import Household
 
-    persons = Person.objects.select_related("household").in_bulk([r.person_id for r in parsed if r.person_id])
-    node_ids = {r.node_id or root.pk for r in parsed if r.person_id is None}
-    nodes = GridNode.objects.in_bulk(node_ids)
-    households = Household.objects.select_related("node").in_bulk(
-        [r.household_id for r in parsed if r.household_id]
-    )
+    nodes = GridNode.objects.in_bulk({r.node_id or root.pk for r in parsed if r.person_id is None})
+    households = Household.objects.in_bulk([r.household_id for r in parsed if r.household_id])
     default_source = _("协查名单")
-    new_persons = 0
     for row in parsed:
-        note = _note(row)
-        person = persons.get(row.person_id) if row.person_id else None
-        if person is None:
-            household = households.get(row.household_id) if row.household_id else None
-            person = people_services.person_register(
-                actor=actor,
-                data={
-                    **row.person_data,
-                    "residency": "floating",
-                    "relation": "other",
-                    "note": _("协查名单登记：{note}").format(note=note or filename)[:200],
-                },
-                household=household,
-                node=None if household else nodes[row.node_id or root.pk],
-                date=rules.local_date(now),
-                scope=scope,
-            )
-            new_persons += 1
-        services.order_create(
+        services.key_person_add(
             actor=actor,
-            person=person,
+            person_data=row.person_data,
             category=row.category,
             measure=row.measure,
+            node=nodes.get(row.node_id or root.pk),
+            household=households.get(row.household_id) if row.household_id else None,
             start_date=row.start,
             source=row.text["source"] or default_source,
             place=row.text["place"],
-            note=note,
+            note=_note(row),
             now=now,
             scope=scope,
         )
+    new_persons = sum(1 for r in parsed if r.person_id is None)
     job_id = job.pk if job is not None else None
     audit_record(
         actor=actor,

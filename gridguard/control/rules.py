@@ -278,7 +278,9 @@ DEFAULT_MEASURE = {
 }
 
 
-def _choice_from_words(value: object, words: tuple[tuple[str, str], ...], labels: dict[str, str]) -> str | None:
+def _choice_from_words(
+    value: object, words: tuple[tuple[str, str], ...], labels: dict[str, str]
+) -> str | None:
     from gridguard.core.normalize import clean_text
 
     text = clean_text(value).replace(" ", "")

@@ -278,6 +278,86 @@ def order_create(
 
 
 @transaction.atomic
+def key_person_add(
+    *,
+    actor: User | None,
+    person_data: dict[str, Any],
+    category: str,
+    measure: str,
+    node: GridNode | None = None,
+    household: Any = None,
+    start_date: dt.date | None = None,
+    source: str = "",
+    place: str = "",
+    note: str = "",
+    now: dt.datetime | None = None,
+    scope: Scope | None = None,
+) -> ControlOrder:
+    """Order a key person known by identity number (a person added by hand, a row of a list): the
+    ledger's person when there is one — the name must be the same —, else a new ledger person
+    registered in ``household`` or at ``node``."""
+    from gridguard.people import services as people_services
+    from gridguard.people.rules import clean_person
+
+    scope = scope or _controller_scope(actor)
+    now = now or timezone.now()
+    category = _clean_choice(category, Category, "category", _("类别"))
+    measure = _clean_choice(measure, Measure, "measure", _("措施"))
+    clean = clean_person(person_data, today=rules.local_date(now))
+    if not clean.id_number:
+        raise ApplicationError(
+            "id_required", _("请填写证件号码（身份证号或护照号），用于核对本人"), field="id_number"
+        )
+    person = (
+        Person.objects.select_related("household")
+        .filter(id_number=clean.id_number, status=PersonStatus.ACTIVE)
+        .order_by("id")
+        .first()
+    )
+    if person is not None:
+        if not scope.covers(person.node_path):
+            raise ApplicationError(
+                "person_elsewhere",
+                _("该人员登记在您管辖范围以外的辖区，请转交其所在辖区核查"),
+                field="id_number",
+            )
+        if person.name != clean.name:
+            raise ApplicationError(
+                "name_mismatch",
+                _("姓名与台账中该证件号码的人员（{name}）不一致，请核对").format(name=person.name),
+                field="name",
+            )
+    else:
+        if node is None and household is None:
+            raise ApplicationError("node_required", _("该人员不在台账中，请选择其所在网格"), field="node")
+        person = people_services.person_register(
+            actor=actor,
+            data={
+                **person_data,
+                "residency": person_data.get("residency") or "floating",
+                "relation": person_data.get("relation") or "other",
+                "note": _("登记为重点人员：{note}").format(note=note or source or Category(category).label)[:200],
+            },
+            household=household,
+            node=None if household is not None else node,
+            date=rules.local_date(now),
+            scope=scope,
+        )
+    return order_create(
+        actor=actor,
+        person=person,
+        category=category,
+        measure=measure,
+        start_date=start_date,
+        source=source,
+        place=place,
+        note=note,
+        now=now,
+        scope=scope,
+    )
+
+
+@transaction.atomic
 def order_extend(
     *, actor: User, order: ControlOrder, days: int, note: str = "", now: dt.datetime | None = None
 ) -> ControlOrder:

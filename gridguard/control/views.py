@@ -20,6 +20,7 @@ from gridguard.control.forms import (
     ChangeForm,
     CheckForm,
     ExtendForm,
+    KeyPersonForm,
     NeedForm,
     NeedUpdateForm,
     OrderForm,
@@ -44,6 +45,7 @@ from gridguard.control.models import (
 )
 from gridguard.core.errors import ApplicationError
 from gridguard.core.forms import add_service_error, form_page, or_404
+from gridguard.imports.selectors import import_roots
 from gridguard.people import selectors as people_selectors
 from gridguard.people.filters import bool_param, int_param, node_param
 
@@ -105,6 +107,8 @@ def orders_export(request: HttpRequest) -> HttpResponse | FileResponse:
 @login_required
 def order_create(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
+    if not request.GET.get("person"):
+        return key_person_add(request)
     person = or_404(people_selectors.person_get, scope=scope, pk=int_param(request.GET.get("person")) or 0)
     form = OrderForm(request.POST or None, initial={"start_date": timezone.localdate()})
     return form_page(
@@ -115,6 +119,23 @@ def order_create(request: HttpRequest) -> HttpResponse:
         done=lambda order: redirect("control:order", order.pk),
         context={"title": _("下达管控：{name}").format(name=person.name), "person": person},
         message=_("已下达管控"),
+    )
+
+
+def key_person_add(request: HttpRequest) -> HttpResponse:
+    """登记重点人员: a person by identity number (the ledger's, or registered here) and an order."""
+    scope = scope_for(request.user)
+    form = KeyPersonForm(
+        request.POST or None, initial={"start_date": timezone.localdate()}, nodes=import_roots(scope=scope)
+    )
+    return form_page(
+        request,
+        form,
+        template="control/form.html",
+        run=lambda data: services.key_person_add(actor=current_user(request), **data),
+        done=lambda order: redirect("control:order", order.pk),
+        context={"title": _("登记重点人员"), "back": reverse("control:orders")},
+        message=_("已登记并下达管控"),
     )
 
 

@@ -37,6 +37,38 @@ def test_grid_worker_orders_home_isolation_from_the_person_page(client, bob, per
     assert "已在管控中" in again.content.decode()
 
 
+def test_a_key_person_is_added_by_hand_in_one_step(client, bob, person_a1, town):
+    client.force_login(bob)
+    url = reverse("control:order_create")
+    page = client.get(url).content.decode()
+    assert "登记重点人员" in page and "西城" not in page  # only bob's nodes to register at
+    common = {"id_type": "id", "category": "close_contact", "measure": "central", "start_date": ""}
+
+    missing = client.post(url, {**common, "id_number": idno(1990, 21), "name": "新人"})
+    assert "请选择其所在网格" in missing.content.decode()
+    mismatch = client.post(url, {**common, "id_number": idno(1980, 11), "name": "张叁"})
+    assert "不一致" in mismatch.content.decode() and not ControlOrder.objects.exists()
+
+    known = client.post(url, {**common, "id_number": idno(1980, 11), "name": "张三"})
+    assert known.status_code == 302
+    assert ControlOrder.objects.get().person == person_a1
+    new = client.post(url, {**common, "id_number": idno(1990, 21), "name": "新人", "node": town.a1.pk})
+    order = ControlOrder.objects.get(person__name="新人")
+    assert new["Location"] == reverse("control:order", args=[order.pk])
+    assert order.person.node_id == town.a1.pk and order.person.residency == "floating"
+
+
+def test_a_person_of_another_grid_cannot_be_added_by_hand(client, charlie, person_a1, town):
+    client.force_login(charlie)
+    response = client.post(
+        reverse("control:order_create"),
+        {"id_type": "id", "id_number": idno(1980, 11), "name": "张三", "category": "close_contact",
+         "measure": "central", "node": town.b1.pk},
+    )
+    assert "管辖范围以外" in response.content.decode()
+    assert not ControlOrder.objects.exists()
+
+
 def test_pages_of_another_grid_are_404(client, charlie, order_a1):
     client.force_login(charlie)
     for name in ("control:order", "control:order_team"):
