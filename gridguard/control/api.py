@@ -413,6 +413,20 @@ class OrderIn(Schema):
     note: str = ""
 
 
+class KeyPersonIn(Schema):
+    id_type: str = "id"
+    id_number: str
+    name: str
+    phone: str = ""
+    node_id: int | None = None  # where a person not yet in the ledger is registered
+    category: str
+    measure: str
+    start_date: dt.date | None = None
+    source: str = ""
+    place: str = ""
+    note: str = ""
+
+
 class ExtendIn(Schema):
     days: int
     note: str = ""
@@ -519,6 +533,31 @@ def order_create(request: HttpRequest, payload: OrderIn) -> tuple[int, OrderDeta
     order = services.order_create(
         actor=current_user(request),
         person=person,
+        category=payload.category,
+        measure=payload.measure,
+        start_date=payload.start_date,
+        source=payload.source,
+        place=payload.place,
+        note=payload.note,
+    )
+    return 201, _detail(request, order.pk)
+
+
+@router.post(
+    "/control/key-persons",
+    response={201: OrderDetailOut},
+    summary="登记重点人员：按证件号码找到台账中的人（姓名须一致）或在所给网格新登记，并下达管控",
+)
+def key_person_add(request: HttpRequest, payload: KeyPersonIn) -> tuple[int, OrderDetailOut]:
+    order = services.key_person_add(
+        actor=current_user(request),
+        person_data={
+            "id_type": payload.id_type,
+            "id_number": payload.id_number,
+            "name": payload.name,
+            "phone": payload.phone,
+        },
+        node=_node(request, payload.node_id),
         category=payload.category,
         measure=payload.measure,
         start_date=payload.start_date,

@@ -11,6 +11,7 @@ from gridguard.control import services
 from gridguard.grids.models import Duty
 from gridguard.grids.services import staff_assign
 from gridguard.people import services as people_services
+from gridguard.people.models import Person
 
 
 @pytest.fixture
@@ -68,6 +69,7 @@ def test_openapi_schema_has_control_paths(client, db):
         "/api/control/needs",
         "/api/control/needs/{need_id}",
         "/api/control/policy-sets",
+        "/api/control/key-persons",
     ):
         assert path in paths, path
 
@@ -100,6 +102,25 @@ def test_create_order_through_the_api(client, bob, persons):
     assert body["id_number_masked"] != persons["zs"].id_number and "*" in body["id_number_masked"]
     detail = client.get(f"/api/control/orders/{body['id']}").json()
     assert detail["id"] == body["id"] and [s["kind"] for s in detail["steps"]] == ["create"]
+
+
+def test_add_a_key_person_through_the_api(client, bob, persons, town):
+    client.force_login(bob)
+    known = _post(
+        client,
+        "/api/control/key-persons",
+        {"id_number": persons["zs"].id_number, "name": "张三", "category": "close_contact", "measure": "central"},
+    )
+    assert known.status_code == 201, known.content
+    assert known.json()["person_id"] == persons["zs"].pk
+    body = {"id_number": idno(1991, 31), "name": "新人", "category": "inbound", "measure": "central"}
+    no_node = _post(client, "/api/control/key-persons", body)
+    assert no_node.status_code == 400 and no_node.json()["field"] == "node"
+    outside = _post(client, "/api/control/key-persons", {**body, "node_id": town.b1.pk})
+    assert outside.status_code == 404
+    new = _post(client, "/api/control/key-persons", {**body, "node_id": town.a1.pk})
+    assert new.status_code == 201 and new.json()["name"] == "新人"
+    assert Person.objects.get(name="新人").node_id == town.a1.pk
 
 
 def test_create_order_for_person_outside_jurisdiction_is_404(client, charlie, persons):
