@@ -816,6 +816,7 @@ class ArrivalOut(Schema):
     poster_node_id: int
     address_node_id: int | None
     name: str
+    id_type: str
     id_number_masked: str
     phone_masked: str
     from_place: str
@@ -841,6 +842,7 @@ class ArrivalOut(Schema):
             poster_node_id=r.poster_node_id,
             address_node_id=r.address_node_id,
             name=r.name,
+            id_type=r.id_type,
             id_number_masked=mask_id_number(r.id_number),
             phone_masked=mask_phone(r.phone),
             from_place=r.from_place,

@@ -30,7 +30,7 @@ class OrderForm(forms.Form):
 class KeyPersonForm(OrderForm):
     """A key person added by hand (协查、排查发现): who, where, and the order, in one step."""
 
-    id_type = forms.ChoiceField(label=_("证件类型"), choices=ID_TYPE_CHOICES)
+    id_type = forms.ChoiceField(label=_("证件类型"), choices=ID_TYPE_CHOICES, required=False)
     id_number = forms.CharField(
         label=_("证件号码"), max_length=40, help_text=_("台账中已有此人时直接对其下达管控（姓名须一致）")
     )
@@ -148,8 +148,9 @@ class ArrivalForm(forms.Form):
     """The public self-report. Checks are in rules.clean_arrival (shared with the API)."""
 
     name = forms.CharField(label=_("姓名"), max_length=60)
+    id_type = forms.ChoiceField(label=_("证件类型"), choices=ID_TYPE_CHOICES, required=False)
     id_number = forms.CharField(
-        label=_("身份证号"),
+        label=_("证件号码"),
         max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
     )

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gridguard.core.identity import ID_TYPE_CHOICES, ID_TYPE_RESIDENT
 from gridguard.core.paths import BinaryCharField
 
 
@@ -112,7 +113,8 @@ class ArrivalReport(models.Model):
         related_name="+",
     )
     name = models.CharField(_("姓名"), max_length=60)
-    id_number = BinaryCharField(_("身份证号"), max_length=40)
+    id_type = models.CharField(_("证件类型"), max_length=10, choices=ID_TYPE_CHOICES, default=ID_TYPE_RESIDENT)
+    id_number = BinaryCharField(_("证件号码"), max_length=40)
     phone = models.CharField(_("联系电话"), max_length=20)
     from_place = models.CharField(_("来自何处"), max_length=100)
     arrival_date = models.DateField(_("抵达日期"))

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from gridguard.core.errors import ApplicationError
+from gridguard.core.identity import ID_TYPE_OTHER, ID_TYPE_PASSPORT, ID_TYPE_RESIDENT
 
 MIN_TEMPERATURE = Decimal("34.0")
 MAX_TEMPERATURE = Decimal("43.0")
@@ -177,6 +178,7 @@ def release_blockers(
 
 
 ARRIVAL_MAX_AGE_DAYS = 60
+_DOCUMENT_NUMBER = re.compile(r"^[A-Z0-9]{5,20}$")  # passports and other documents, after clean_id_number
 
 
 def clean_arrival(data: dict, *, today: dt.date) -> dict:
@@ -190,10 +192,22 @@ def clean_arrival(data: dict, *, today: dt.date) -> dict:
         raise ApplicationError("name_required", _("请填写姓名"), field="name")
     if len(name) > 60:
         raise ApplicationError("name_too_long", _("姓名不能超过 60 个字"), field="name")
+    id_type = str(data.get("id_type") or ID_TYPE_RESIDENT)
+    if id_type not in (ID_TYPE_RESIDENT, ID_TYPE_PASSPORT, ID_TYPE_OTHER):
+        raise ApplicationError("id_type_unknown", _("请选择证件类型"), field="id_type")
     raw_id = clean_id_number(data.get("id_number"))
     if not raw_id:
-        raise ApplicationError("id_required", _("请填写身份证号"), field="id_number")
-    id_number = read_id_number(raw_id)[0]
+        raise ApplicationError("id_required", _("请填写证件号码"), field="id_number")
+    if id_type == ID_TYPE_RESIDENT:
+        id_number = read_id_number(raw_id)[0]
+    elif not _DOCUMENT_NUMBER.match(raw_id):
+        raise ApplicationError(
+            "document_invalid",
+            _("证件号码“{value}”不正确：护照等证件号码为 5 到 20 位字母和数字").format(value=raw_id),
+            field="id_number",
+        )
+    else:
+        id_number = raw_id
     phone = clean_phone(data.get("phone"))
     if not phone:
         raise ApplicationError("phone_required", _("请填写联系电话"), field="phone")
@@ -223,6 +237,7 @@ def clean_arrival(data: dict, *, today: dt.date) -> dict:
         raise ApplicationError("address_required", _("请填写本地住址（小区、楼栋、房号）"), field="address")
     return {
         "name": name,
+        "id_type": id_type,
         "id_number": id_number,
         "phone": phone,
         "from_place": from_place[:100],

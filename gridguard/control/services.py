@@ -1119,6 +1119,7 @@ def arrival_verify(
             actor=actor,
             data={
                 "name": report.name,
+                "id_type": report.id_type,
                 "id_number": report.id_number,
                 "phone": report.phone,
                 "residency": "floating",

@@ -265,6 +265,18 @@ def test_clean_arrival_wrong_checksum():
     assert err.value.code == "id_checksum" and err.value.field == "id_number"
 
 
+def test_clean_arrival_takes_passports_without_the_identity_checksum():
+    clean = rules.clean_arrival(_arrival(id_type="passport", id_number=" e1234 5678 "), today=TODAY)
+    assert (clean["id_type"], clean["id_number"]) == ("passport", "E12345678")
+    assert rules.clean_arrival(_arrival(), today=TODAY)["id_type"] == "id"  # a resident card by default
+    with pytest.raises(ApplicationError) as err:
+        rules.clean_arrival(_arrival(id_type="passport", id_number="E1#"), today=TODAY)
+    assert err.value.code == "document_invalid" and err.value.field == "id_number"
+    with pytest.raises(ApplicationError) as err:
+        rules.clean_arrival(_arrival(id_type="visa"), today=TODAY)
+    assert err.value.field == "id_type"
+
+
 def test_clean_arrival_in_the_future():
     with pytest.raises(ApplicationError) as err:
         rules.clean_arrival(_arrival(arrival_date="2026-03-03"), today=TODAY)

@@ -184,6 +184,34 @@ def test_public_arrival_lands_in_queue(client, town, bob):
     assert report.status == "ordered" and report.order.measure == "home"
 
 
+def test_a_passport_holder_reports_and_is_registered_with_the_passport(client, town, bob):
+    from django.utils import timezone
+
+    client.post(
+        poster_url(town.a1),
+        {
+            "name": "JOHN SMITH",
+            "id_type": "passport",
+            "id_number": "E12345678",
+            "phone": "13800000000",
+            "from_place": "入境：首都机场",
+            "arrival_date": timezone.localdate().isoformat(),
+            "address": "1号楼101",
+            "address_node": str(town.a1_b1.pk),
+        },
+    )
+    report = ArrivalReport.objects.get()
+    assert (report.id_type, report.id_number) == ("passport", "E12345678")
+    client.force_login(bob)
+    client.post(
+        reverse("control:arrival", args=[report.pk]),
+        {"measure": "central", "category": "inbound", "person": ""},
+    )
+    report.refresh_from_db()
+    assert report.person.id_type == "passport" and report.person.id_number == "E12345678"
+    assert report.order.category == "inbound"
+
+
 def test_self_report_link_and_revocation(client, alice, order_a1):
     _link, key = services.link_issue(actor=alice, order=order_a1)
     url = reverse("public:self_report", args=[key])
