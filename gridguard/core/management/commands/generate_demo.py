@@ -52,10 +52,24 @@ class Command(BaseCommand):
             + (f"，重建索引 {result.index_seconds:.1f} 秒" if result.deferred_indexes else "")
             + "）"
         )
+        if not no_users:
+            _control_demo(seed, out)
         if result.logins:
             write_logins(self.stdout.write, result.logins)
             if any(lg.created and lg.username != ADMIN_USERNAME for lg in result.logins):
                 self.stdout.write(f"除 {ADMIN_USERNAME} 外，新建的演示账号密码均为：{DEMO_PASSWORD}")
+
+
+def _control_demo(seed: int, out) -> None:  # type: ignore[no-untyped-def]
+    """Key-person control around the demo grid workers' grid (the control app builds on the ledgers)."""
+    from gridguard.accounts.models import User
+    from gridguard.control.demo import generate_control_demo
+
+    admin = User.objects.filter(username=ADMIN_USERNAME).first()
+    if admin is not None:
+        generate_control_demo(
+            seed=seed, actor=admin, worker=User.objects.filter(username="wanggeyuan01").first(), out=out
+        )
 
 
 def write_logins(write, logins) -> None:  # type: ignore[no-untyped-def]
