@@ -44,7 +44,6 @@ from gridguard.imports.columns import ADDRESS_KEYS, CONTROL_LIST_SPEC
 from gridguard.imports.lookups import SQLITE_BATCH as BATCH
 from gridguard.imports.lookups import active_households_at
 from gridguard.imports.models import ImportJob
-from gridguard.imports.readers import FileRefused, read_table
 from gridguard.imports.rows import display
 from gridguard.imports.services.common import (
     PROGRESS_EVERY,
@@ -54,9 +53,9 @@ from gridguard.imports.services.common import (
     job_fail,
     job_finish,
     job_progress,
-    job_start,
+    read_rows,
+    refuse,
     refused,
-    warnings_for_columns,
 )
 from gridguard.people.models import Person, PersonStatus
 from gridguard.people.rules import clean_person, parse_date, parse_room
@@ -114,13 +113,10 @@ def _import(
     job: ImportJob | None,
     now: dt.datetime,
 ) -> ImportResult:
-    job_start(job)
-    try:
-        table, cmap = read_table(path, CONTROL_LIST_SPEC, ("name",))
-    except FileRefused as exc:
-        result = refused(KIND, exc, row=exc.row, column=exc.column)
-        job_finish(job, result)
-        return result
+    read = read_rows(job, KIND, path, CONTROL_LIST_SPEC, ("name",))
+    if isinstance(read, ImportResult):
+        return read
+    table, cmap, result = read.table, read.cmap, read.result
     for key in REQUIRED:
         if not cmap.has(key):
             header = cmap.header_of(key, CONTROL_LIST_SPEC)
@@ -132,13 +128,6 @@ def _import(
             return result
     rows = table.rows
     n = len(rows)
-    job_start(job, n)
-    result = ImportResult(kind=KIND, total_rows=n, warnings=warnings_for_columns(cmap))
-    if n == 0:
-        result.status = ImportJob.Status.REFUSED
-        result.message = _("文件中没有数据行")
-        job_finish(job, result)
-        return result
 
     today = rules.local_date(now)
     idx = cmap.index
@@ -204,17 +193,15 @@ def _import(
     result.error_rows = len(bad)
     result.valid_rows = n - len(bad)
     if bad and not good_rows_only:
-        result.status = ImportJob.Status.REFUSED
-        result.message = _(
-            "文件共 {n} 行，其中 {bad} 行有错误，未下达任何管控。请按报告修改后重新上传，或选择“仅导入正确行”。"
-        ).format(n=n, bad=len(bad))
-        job_finish(job, result)
-        return result
+        return refuse(
+            job,
+            result,
+            _(
+                "文件共 {n} 行，其中 {bad} 行有错误，未下达任何管控。请按报告修改后重新上传，或选择“仅导入正确行”。"
+            ).format(n=n, bad=len(bad)),
+        )
     if not parsed:
-        result.status = ImportJob.Status.REFUSED
-        result.message = _("文件共 {n} 行，全部有错误，没有可导入的数据。").format(n=n)
-        job_finish(job, result)
-        return result
+        return refuse(job, result, _("文件共 {n} 行，全部有错误，没有可导入的数据。").format(n=n))
 
     filename = job.filename if job else path.name
     orders, new_persons = _write(

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -294,49 +295,39 @@ DEFAULT_MEASURE = {
 
 
 def _choice_from_words(
-    value: object, words: tuple[tuple[str, str], ...], labels: dict[str, str]
+    value: object, words: tuple[tuple[str, str], ...], choices: Any, code: str, label: str, field: str
 ) -> str | None:
+    """A cell → one of ``choices`` (its code, its label, or a word a list uses); None when empty;
+    raises ApplicationError naming the field and the choices when the cell is not understood."""
     from gridguard.core.normalize import clean_text
 
     text = clean_text(value).replace(" ", "")
     if not text:
         return None
-    for code, label in labels.items():
-        if text in (code, label):
-            return code
-    for word, code in words:
+    for choice in choices:
+        if text in (choice.value, str(choice.label)):
+            return str(choice.value)
+    for word, found in words:
         if word in text:
-            return code
-    return ""
+            return found
+    raise ApplicationError(
+        code,
+        _("{label}“{value}”无法识别，请填写：{choices}").format(
+            label=label, value=value, choices="、".join(str(c.label) for c in choices)
+        ),
+        field=field,
+    )
 
 
 def parse_category(value: object) -> str | None:
     """A list's 人员类别 cell → a category code; None when empty; raises when not understood."""
     from gridguard.control.models import Category
 
-    code = _choice_from_words(value, CATEGORY_WORDS, {c.value: str(c.label) for c in Category})
-    if code == "":
-        raise ApplicationError(
-            "category_unknown",
-            _("人员类别“{value}”无法识别，请填写：{choices}").format(
-                value=value, choices="、".join(str(c.label) for c in Category)
-            ),
-            field="category",
-        )
-    return code
+    return _choice_from_words(value, CATEGORY_WORDS, Category, "category_unknown", _("人员类别"), "category")
 
 
 def parse_measure(value: object) -> str | None:
     """A list's 管控措施 cell → a measure code; None when empty; raises when not understood."""
     from gridguard.control.models import Measure
 
-    code = _choice_from_words(value, MEASURE_WORDS, {m.value: str(m.label) for m in Measure})
-    if code == "":
-        raise ApplicationError(
-            "measure_unknown",
-            _("管控措施“{value}”无法识别，请填写：{choices}").format(
-                value=value, choices="、".join(str(m.label) for m in Measure)
-            ),
-            field="measure",
-        )
-    return code
+    return _choice_from_words(value, MEASURE_WORDS, Measure, "measure_unknown", _("管控措施"), "measure")

@@ -13,7 +13,9 @@ from gridguard.accounts.models import User
 from gridguard.accounts.scope import Scope, scope_for
 from gridguard.core.errors import ApplicationError, PermissionDenied
 from gridguard.grids.models import GridNode
+from gridguard.imports.columns import ColumnMap
 from gridguard.imports.models import ImportJob
+from gridguard.imports.readers import FileRefused, Table, read_table
 
 logger = logging.getLogger(__name__)
 
@@ -150,3 +152,38 @@ def warnings_for_columns(cmap: Any) -> list[str]:
     if cmap.duplicate:
         warnings.append(_("以下列与前面的列重复，已忽略：{columns}").format(columns="、".join(f"“{h}”" for h in cmap.duplicate)))
     return warnings
+
+
+def refuse(job: ImportJob | None, result: ImportResult, message: str) -> ImportResult:
+    """Mark the result refused (nothing is written) and finish the job with it."""
+    result.status = ImportJob.Status.REFUSED
+    result.message = message
+    job_finish(job, result)
+    return result
+
+
+@dataclass
+class ReadFile:
+    table: Table
+    cmap: ColumnMap
+    result: ImportResult  # to fill: total_rows and the warnings about the columns are set
+
+
+def read_rows(
+    job: ImportJob | None, kind: str, path: Any, spec: Any, keys: tuple[str, ...]
+) -> ReadFile | ImportResult:
+    """Read the file and start the job's count of rows. A file that cannot be read or has no data
+    row gives its refused result instead (the job is finished with it)."""
+    job_start(job)
+    try:
+        table, cmap = read_table(path, spec, keys)
+    except FileRefused as exc:
+        result = refused(kind, exc, row=exc.row, column=exc.column)
+        job_finish(job, result)
+        return result
+    n = len(table.rows)
+    job_start(job, n)
+    result = ImportResult(kind=kind, total_rows=n, warnings=warnings_for_columns(cmap))
+    if n == 0:
+        return refuse(job, result, _("文件中没有数据行"))
+    return ReadFile(table, cmap, result)

@@ -19,7 +19,6 @@ from gridguard.imports.addresses import AddressError, AddressIndex
 from gridguard.imports.columns import ADDRESS_KEYS, ORGANIZATION_SPEC
 from gridguard.imports.lookups import SQLITE_BATCH as BATCH
 from gridguard.imports.models import ImportJob
-from gridguard.imports.readers import FileRefused, read_table
 from gridguard.imports.rows import display
 from gridguard.imports.services.common import (
     PROGRESS_EVERY,
@@ -29,9 +28,8 @@ from gridguard.imports.services.common import (
     job_fail,
     job_finish,
     job_progress,
-    job_start,
-    refused,
-    warnings_for_columns,
+    read_rows,
+    refuse,
 )
 from gridguard.people import rules as people_rules
 from gridguard.people.models import Organization
@@ -75,22 +73,12 @@ def organizations_import_file(
 
 
 def _import(actor: User | None, root: GridNode, path: Path, good_rows_only: bool, job: ImportJob | None) -> ImportResult:
-    job_start(job)
-    try:
-        table, cmap = read_table(path, ORGANIZATION_SPEC, ("name",))
-    except FileRefused as exc:
-        result = refused(KIND, exc, row=exc.row, column=exc.column)
-        job_finish(job, result)
-        return result
+    read = read_rows(job, KIND, path, ORGANIZATION_SPEC, ("name",))
+    if isinstance(read, ImportResult):
+        return read
+    table, cmap, result = read.table, read.cmap, read.result
     rows = table.rows
     n = len(rows)
-    job_start(job, n)
-    result = ImportResult(kind=KIND, total_rows=n, warnings=warnings_for_columns(cmap))
-    if n == 0:
-        result.status = ImportJob.Status.REFUSED
-        result.message = _("文件中没有数据行")
-        job_finish(job, result)
-        return result
     if not cmap.has("kind"):
         result.warnings.append(_("文件没有“类型”列，单位类型全部记为“其他”"))
 
@@ -173,19 +161,13 @@ def _import(actor: User | None, root: GridNode, path: Path, good_rows_only: bool
     result.error_rows = len(bad)
     result.valid_rows = n - len(bad)
     if bad and not good_rows_only:
-        result.status = ImportJob.Status.REFUSED
-        result.message = (
+        return refuse(job, result, (
             _("文件共 {n} 行，其中 {bad} 行有错误，未导入任何数据。请按报告修改后重新上传，或选择“仅导入正确行”。").format(
                 n=n, bad=len(bad)
             )
-        )
-        job_finish(job, result)
-        return result
+        ))
     if result.valid_rows == 0:
-        result.status = ImportJob.Status.REFUSED
-        result.message = _("文件共 {n} 行，全部有错误，没有可导入的数据。").format(n=n)
-        job_finish(job, result)
-        return result
+        return refuse(job, result, _("文件共 {n} 行，全部有错误，没有可导入的数据。").format(n=n))
 
     prefixes = address_prefix_map(root.path)
     stamp = db_datetime(timezone.now())

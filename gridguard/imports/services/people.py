@@ -57,7 +57,6 @@ from gridguard.imports.addresses import AddressError, AddressIndex
 from gridguard.imports.columns import ADDRESS_KEYS, PEOPLE_SPEC, ColumnMap, normalize_header
 from gridguard.imports.lookups import active_households_at, active_id_numbers, active_person_ids, existing_ids
 from gridguard.imports.models import ImportJob
-from gridguard.imports.readers import FileRefused, read_table
 from gridguard.imports.rows import (
     HouseholdCells,
     display,
@@ -74,9 +73,7 @@ from gridguard.imports.services.common import (
     job_fail,
     job_finish,
     job_progress,
-    job_start,
-    refused,
-    warnings_for_columns,
+    read_rows,
 )
 from gridguard.people.models import Household, HouseholdEvent, Person, PersonEvent, PersonStatus, Relation
 from gridguard.people.rules import (
@@ -207,22 +204,12 @@ def _import(
     actor: User | None, root: GridNode, path: Path, good_rows_only: bool, job: ImportJob | None, with_events: bool
 ) -> ImportResult:
     clock = _Clock()
-    job_start(job)
-    try:
-        table, cmap = read_table(path, PEOPLE_SPEC, ("name",))
-    except FileRefused as exc:
-        result = refused(KIND, exc, row=exc.row, column=exc.column)
-        job_finish(job, result)
-        return result
+    read = read_rows(job, KIND, path, PEOPLE_SPEC, ("name",))
+    if isinstance(read, ImportResult):
+        return read
+    table, cmap, result = read.table, read.cmap, read.result
     rows = table.rows
     n = len(rows)
-    job_start(job, n)
-    result = ImportResult(kind=KIND, total_rows=n, warnings=warnings_for_columns(cmap))
-    if n == 0:
-        result.status = ImportJob.Status.REFUSED
-        result.message = _("文件中没有数据行")
-        job_finish(job, result)
-        return result
     clock.lap("read")
 
     pg = connection.vendor == "postgresql"

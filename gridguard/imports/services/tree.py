@@ -30,6 +30,7 @@ from gridguard.imports.services.common import (
     job_finish,
     job_progress,
     job_start,
+    refuse,
     refused,
     warnings_for_columns,
 )
@@ -84,10 +85,7 @@ def _import(actor: User | None, root: GridNode, path: Path, good_rows_only: bool
     levels = address_levels()
     missing = [LABELS[k] for k in ADDRESS_KEYS if cmap.has(k) and k not in levels]
     if missing:
-        result.status = ImportJob.Status.REFUSED
-        result.message = _("网格层级未定义：{levels}，请先在系统中设置网格层级").format(levels="、".join(missing))
-        job_finish(job, result)
-        return result
+        return refuse(job, result, _("网格层级未定义：{levels}，请先在系统中设置网格层级").format(levels="、".join(missing)))
 
     index = AddressIndex(root, levels)
     root_info = index.nodes[root.path]
@@ -162,14 +160,11 @@ def _import(actor: User | None, root: GridNode, path: Path, good_rows_only: bool
     result.error_rows = len(bad)
     result.valid_rows = n - len(bad)
     if bad and not good_rows_only:
-        result.status = ImportJob.Status.REFUSED
-        result.message = (
+        return refuse(job, result, (
             _("文件共 {n} 行，其中 {bad} 行有错误，未建立任何节点。请按报告修改后重新上传，或选择“仅导入正确行”。").format(
                 n=n, bad=len(bad)
             )
-        )
-        job_finish(job, result)
-        return result
+        ))
     for pos in range(n):
         if pos not in bad:
             for plan in row_plans[pos]:
