@@ -73,12 +73,15 @@ def actor_scope(actor: User | None) -> Scope:
     return SYSTEM_SCOPE if actor is None else scope_for(actor)
 
 
-def check_import_rights(actor: User | None, root: GridNode, *, tree: bool = False) -> Scope:
+def check_import_rights(actor: User | None, root: GridNode, *, kind: str = "") -> Scope:
+    """The actor's scope, when it may import a file of ``kind`` under ``root``."""
     scope = actor_scope(actor)
     if not scope.can_import:
         raise PermissionDenied(_("您的角色不能导入数据"))
-    if tree and not scope.can_manage_tree:
+    if kind == ImportJob.Kind.TREE and not scope.can_manage_tree:
         raise PermissionDenied(_("您的角色不能调整网格结构"))
+    if kind == ImportJob.Kind.CONTROL_LIST and not scope.can_control:
+        raise PermissionDenied(_("您的角色不能下达或变更管控措施"))
     scope.check(root.path)
     return scope
 

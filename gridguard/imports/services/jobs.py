@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridguard.accounts.models import User
-from gridguard.core.errors import ApplicationError, PermissionDenied
+from gridguard.core.errors import ApplicationError
 from gridguard.grids.models import GridNode
 from gridguard.imports.models import ImportJob
 from gridguard.imports.readers import EXTENSIONS
@@ -92,9 +92,7 @@ def import_job_create(
     """Check rights, store the file, create a pending job and queue it (after commit)."""
     if kind not in ImportJob.Kind.values:
         raise ApplicationError("kind_invalid", _("请选择导入类型"), field="kind")
-    scope = check_import_rights(actor, root, tree=kind == ImportJob.Kind.TREE)
-    if kind == ImportJob.Kind.CONTROL_LIST and not scope.can_control:
-        raise PermissionDenied(_("您的角色不能下达或变更管控措施"))
+    check_import_rights(actor, root, kind=kind)
     stored = store_upload(upload)
     job = ImportJob.objects.create(
         kind=kind,

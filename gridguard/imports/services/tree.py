@@ -63,7 +63,7 @@ def tree_import_file(
 ) -> ImportResult:
     """Create the nodes a tree file names under ``root``; idempotent."""
     try:
-        check_import_rights(actor, root, tree=True)
+        check_import_rights(actor, root, kind=KIND)
         return _import(actor, root, Path(path), good_rows_only, job)
     except Exception as exc:
         job_fail(job, exc)
