@@ -173,16 +173,11 @@ class ArrivalForm(forms.Form):
             del self.fields["address_node"]
 
 
-class SelfCheckForm(forms.Form):
-    temperature = forms.CharField(
-        label=_("体温(℃)"),
-        max_length=6,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "36.5"}),
-    )
-    symptoms = forms.TypedMultipleChoiceField(
-        label=_("今天有以下症状吗？"),
-        choices=Symptom.choices,
-        coerce=int,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
+class SelfCheckForm(CheckForm):
+    """The team's check form, asked of the person through their link, without the team's note."""
+
+    note = None  # type: ignore[assignment]
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["symptoms"].label = _("今天有以下症状吗？")

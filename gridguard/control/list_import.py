@@ -36,7 +36,7 @@ from gridguard.accounts.scope import Scope
 from gridguard.accounts.services import audit_record
 from gridguard.control import rules, services
 from gridguard.control.models import Category, ControlOrder, Measure, OrderStatus, Policy
-from gridguard.core.errors import ApplicationError, PermissionDenied
+from gridguard.core.errors import ApplicationError
 from gridguard.core.normalize import clean_text
 from gridguard.grids.models import GridNode
 from gridguard.imports.addresses import AddressError, AddressIndex
@@ -57,7 +57,7 @@ from gridguard.imports.services.common import (
     refuse,
     refused,
 )
-from gridguard.people.models import Person, PersonStatus
+from gridguard.people.models import Household, Person, PersonStatus
 from gridguard.people.rules import clean_person, parse_date, parse_room
 
 KIND = ImportJob.Kind.CONTROL_LIST
@@ -76,7 +76,6 @@ class ListRow:
     category: str
     measure: str
     start: dt.date
-    policy: Policy
     text: dict[str, str]
     node_id: int | None = None
     room: str = ""
@@ -95,9 +94,7 @@ def control_list_import_file(
 ) -> ImportResult:
     """Import a 协查名单 under ``root``: an order for every row (see the module's description)."""
     try:
-        scope = check_import_rights(actor, root)
-        if not scope.can_control:
-            raise PermissionDenied(_("您的角色不能下达或变更管控措施"))
+        scope = check_import_rights(actor, root, kind=KIND)
         return _import(actor, scope, root, Path(path), good_rows_only, job, now or timezone.now())
     except Exception as exc:
         job_fail(job, exc)
@@ -247,9 +244,12 @@ def _parse_row(
         field = exc.field or "name"
         add(pos, _FIELD_COLUMN.get(field, field), exc.message, exc.code)
         ok = False
-    if person is not None and not person.id_number:
-        add(pos, "id_number", _("请填写证件号码（身份证号或护照号），用于核对本人"), "id_required")
-        ok = False
+    if person is not None:
+        try:
+            rules.require_document(person.id_number)
+        except ApplicationError as exc:
+            add(pos, "id_number", exc.message, exc.code)
+            ok = False
     category = measure = ""
     try:
         category = rules.parse_category(cell(pos, "category")) or ""
@@ -309,7 +309,6 @@ def _parse_row(
         category=category,
         measure=measure,
         start=start,
-        policy=policy,
         text=text,
         room=parse_room(cell(pos, "room")),
     )
@@ -351,13 +350,10 @@ def _match_ledger(parsed: list[ListRow], scope: Scope, root: GridNode, add: Any)
                 "person_elsewhere",
             )
             continue
-        if name != row.name:
-            add(
-                row.pos,
-                "name",
-                _("姓名与台账中该证件号码的人员（{name}）不一致，请核对").format(name=name),
-                "name_mismatch",
-            )
+        try:
+            rules.check_same_person(name, row.name)
+        except ApplicationError as exc:
+            add(row.pos, "name", exc.message, exc.code)
             continue
         order = active.get(pk)
         if order is not None:
@@ -408,8 +404,6 @@ def _write(
     job: ImportJob | None,
 ) -> tuple[int, int]:
     """Order every row (registering the persons the ledger does not have), all or nothing."""
-    from gridguard.people.models import Household
-
     nodes = GridNode.objects.in_bulk({r.node_id or root.pk for r in parsed if r.person_id is None})
     households = Household.objects.in_bulk([r.household_id for r in parsed if r.household_id])
     default_source = _("协查名单")

@@ -249,6 +249,27 @@ def clean_arrival(data: dict, *, today: dt.date) -> dict:
     }
 
 
+# --- key persons known by document number (by hand, or on a list) -----------------------------
+
+
+def require_document(id_number: str) -> None:
+    """A key person is named by a document number, to be sure of who is meant."""
+    if not id_number:
+        raise ApplicationError(
+            "id_required", _("请填写证件号码（身份证号或护照号），用于核对本人"), field="id_number"
+        )
+
+
+def check_same_person(ledger_name: str, name: str) -> None:
+    """The ledger's person with that document number must carry the name given."""
+    if ledger_name != name:
+        raise ApplicationError(
+            "name_mismatch",
+            _("姓名与台账中该证件号码的人员（{name}）不一致，请核对").format(name=ledger_name),
+            field="name",
+        )
+
+
 # --- the lists higher levels push down (协查名单) ------------------------------------------------
 
 # Words a list uses for a category, after clean_text and with spaces removed. Checked in order:

@@ -304,10 +304,7 @@ def key_person_add(
     category = _clean_choice(category, Category, "category", _("类别"))
     measure = _clean_choice(measure, Measure, "measure", _("措施"))
     clean = clean_person(person_data, today=rules.local_date(now))
-    if not clean.id_number:
-        raise ApplicationError(
-            "id_required", _("请填写证件号码（身份证号或护照号），用于核对本人"), field="id_number"
-        )
+    rules.require_document(clean.id_number)
     person = (
         Person.objects.select_related("household")
         .filter(id_number=clean.id_number, status=PersonStatus.ACTIVE)
@@ -321,12 +318,7 @@ def key_person_add(
                 _("该人员登记在您管辖范围以外的辖区，请转交其所在辖区核查"),
                 field="id_number",
             )
-        if person.name != clean.name:
-            raise ApplicationError(
-                "name_mismatch",
-                _("姓名与台账中该证件号码的人员（{name}）不一致，请核对").format(name=person.name),
-                field="name",
-            )
+        rules.check_same_person(person.name, clean.name)
     else:
         if node is None and household is None:
             raise ApplicationError("node_required", _("该人员不在台账中，请选择其所在网格"), field="node")
