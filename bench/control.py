@@ -24,8 +24,7 @@ against the targets of the issue:
                            slot ends (no order has a check: every active order gets an alert; < 2 s); the
                            5-minute rerun and the periodic job's call (yesterday and today) for information.
                            A run still going after --detect-budget seconds (60) is stopped before its next
-                           statement, rolled back and extrapolated ("s (estimated)"); the same SQL run once
-                           per distinct slot layout and slot is then timed as *_per_layout_s for comparison.
+                           statement, rolled back and extrapolated ("s (estimated)").
 
 A view that does not exist yet (no URL name) or does not answer 200 is reported as skipped; its selector
 figures still count.
@@ -697,50 +696,6 @@ def _detect(now: dt.datetime, days_back: int, budget: float) -> tuple[float, int
     return time.perf_counter() - started, raised, times
 
 
-def _detect_per_layout(now: dt.datetime, days_back: int) -> tuple[float, int]:
-    """What missed_checks_detect does with one INSERT … SELECT per distinct layout and ended slot (its own
-    SQL), for comparison when the service runs more statements than that."""
-    from django.db import connection, transaction
-
-    from gridguard.control import rules, services
-    from gridguard.control.models import ControlOrder
-
-    started = time.perf_counter()
-    ops = connection.ops
-    layouts = list(
-        ControlOrder.objects.filter(status="active")
-        .exclude(check_slots="")
-        .order_by()
-        .values_list("check_slots", flat=True)
-        .distinct()
-    )
-    raised = 0
-    with transaction.atomic(), connection.cursor() as cursor:
-        for layout in layouts:
-            for day, slot in rules.ended_slots(now, rules.parse_slots(layout), days_back=days_back):
-                d = ops.adapt_datefield_value(day)
-                cursor.execute(
-                    services._MISSED_SQL,
-                    [
-                        d,
-                        slot.index,
-                        f"{day.isoformat()} {slot.label} 未测体温",
-                        ops.adapt_datetimefield_value(now),
-                        True,
-                        layout,
-                        d,
-                        d,
-                        ops.adapt_datetimefield_value(slot.starts_at(day)),
-                        d,
-                        slot.index,
-                        d,
-                        slot.index,
-                    ],
-                )
-                raised += max(cursor.rowcount, 0)
-    return time.perf_counter() - started, raised
-
-
 def missed_detect(bench: Bench, world: World, budget: float) -> None:
     from gridguard.control import rules
     from gridguard.control.models import ControlOrder, HealthCheck
@@ -753,7 +708,6 @@ def missed_detect(bench: Bench, world: World, budget: float) -> None:
         .order_by()
         .distinct()
     )
-    layouts = set(service_layouts)
 
     def case(name: str, now: dt.datetime, days_back: int, target: float | None) -> None:
         seconds, raised, times = _detect(now, days_back, budget)
@@ -761,9 +715,6 @@ def missed_detect(bench: Bench, world: World, budget: float) -> None:
             bench.note(f"{name}: {raised:,} missed alerts raised by {len(times):,} statements")
             bench.figure(f"{name}_s", seconds, "s", at_most=target)
             return
-        per_layout = sum(
-            len(rules.ended_slots(now, rules.parse_slots(x), days_back=days_back)) for x in layouts
-        )
         total = sum(
             len(rules.ended_slots(now, rules.parse_slots(x), days_back=days_back)) for x in service_layouts
         )
@@ -774,11 +725,6 @@ def missed_detect(bench: Bench, world: World, budget: float) -> None:
             f"{estimate:,.0f} s"
         )
         bench.figure(f"{name}_s", estimate, "s (estimated)", at_most=target)
-        seconds, raised = _detect_per_layout(now, days_back)
-        bench.note(
-            f"{name}: with one statement per distinct layout and slot ({per_layout}): {raised:,} raised"
-        )
-        bench.figure(f"{name}_per_layout_s", seconds, "s")
 
     first = _at(world.today, 12 * 60 + 1)
     checked = HealthCheck.objects.filter(slot_date=world.today, slot=0).values("order_id").distinct().count()
