@@ -11,6 +11,8 @@ then measures against the targets of the issue:
 - persons_first_page_ms          first page of the largest community's persons, rendered by the
                                   view through the test client (< 150 ms, p95 of 20 renders)
 - persons_page2_p95              keyset page 2 of communities and grids, rendered by the view
+- export_rows_per_s              the largest community's persons written to .xlsx by a background
+                                  export job, as the worker runs it (no target: shown for the note)
 - import_rows_per_s              people_import_file on a 100,000-row .csv, all validation on
                                   (≥ 20,000 rows/s)
 
@@ -24,6 +26,7 @@ import csv
 import logging
 import os
 import random
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -71,7 +74,8 @@ def run(bench: Bench, args: argparse.Namespace) -> None:
     user, town = _street_official()
     rng = random.Random(args.seed)
     lookups(bench, user, rng)
-    pages(bench, user, town, rng)
+    largest = pages(bench, user, town, rng)
+    export_bench(bench, user, largest)
     import_bench(bench, user, town, rng, args.import_rows)
 
 
@@ -124,7 +128,8 @@ def lookups(bench: Bench, user, rng: random.Random) -> None:  # type: ignore[no-
 
 # --- (c) first page of a community, keyset page 2 -------------------------------------------------
 
-def pages(bench: Bench, user, town, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+def pages(bench: Bench, user, town, rng: random.Random):  # type: ignore[no-untyped-def]
+    """Returns the largest community."""
     from django.test import Client
     from django.urls import NoReverseMatch, reverse
 
@@ -198,6 +203,31 @@ def pages(bench: Bench, user, town, rng: random.Random) -> None:  # type: ignore
         if page.next_cursor:
             times.append(timed_ms(lambda node=node, cursor=page.next_cursor: selector_page(node, cursor))[0])
     bench.figure("persons_page2_selector_p95", percentile(times, 95), "ms", at_most=150)
+    return largest
+
+
+# --- (d) a background export of a community's persons ----------------------------------------------
+
+def export_bench(bench: Bench, user, community) -> None:  # type: ignore[no-untyped-def]
+    from django.conf import settings
+
+    from gridguard.imports.services.exports import export_job_create, export_job_run
+
+    settings.EXPORT_DIR = Path(settings.BASE_DIR) / "var" / "bench" / f"exports-{os.getpid()}"
+    job = export_job_create(actor=user, kind="persons", params={"node": str(community.pk)})
+    t = time.perf_counter()
+    try:
+        export_job_run(job)
+        seconds = time.perf_counter() - t
+        size = Path(job.stored_path).stat().st_size if job.stored_path else 0
+    finally:
+        shutil.rmtree(settings.EXPORT_DIR, ignore_errors=True)
+    if job.status != "done":
+        bench.note(f"export job: {job.status} {job.message}")
+        bench.missed.append("export_rows_per_s")
+        return
+    bench.note(f"exported {job.total_rows:,} persons of {community.name} ({size / 1e6:.1f} MB) in {seconds:.1f} s")
+    bench.figure("export_rows_per_s", job.total_rows / seconds, "rows/s")
 
 
 # --- (a) import of a 100,000-row .csv -------------------------------------------------------------

@@ -189,6 +189,11 @@ PUBLIC_GET_RATE = envstr("PUBLIC_GET_RATE", "60/m")
 # Imports: files waiting for the worker live here.
 IMPORT_DIR = VAR_DIR / "imports"
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 64 * 1024 * 1024)
+# Exports: a list of up to EXPORT_SYNC_ROWS rows downloads at once; a longer one is written by the
+# worker into EXPORT_DIR and kept for EXPORT_KEEP_HOURS (the files hold personal data).
+EXPORT_DIR = VAR_DIR / "exports"
+EXPORT_SYNC_ROWS = envint("EXPORT_SYNC_ROWS", 5000)
+EXPORT_KEEP_HOURS = envint("EXPORT_KEEP_HOURS", 72)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

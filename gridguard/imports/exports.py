@@ -105,7 +105,10 @@ def write_sheet(
     title: str,
     columns: list[tuple[str, int, Callable[[dict[str, Any]], Any]]],
     batches: Iterator[list[dict[str, Any]]],
+    progress: Callable[[int], None] | None = None,
 ) -> int:
+    """Write the rows of ``batches`` under a header row; ``progress`` is told the rows written
+    after each batch. Returns the number of rows."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title)
     for i, (_header, width, _get) in enumerate(columns, start=1):
@@ -118,6 +121,8 @@ def write_sheet(
         for row in rows:
             ws.append([get(row) for get in getters])
         count += len(rows)
+        if progress is not None:
+            progress(count)
     wb.save(out)
     return count
 
@@ -169,7 +174,10 @@ def audit_export(actor: User, kind: str, label: str, result: ExportResult, node:
     )
 
 
-def person_export(*, actor: User, out: IO[bytes] | str, ip: str | None = None, **filters: Any) -> ExportResult:
+def person_export(
+    *, actor: User, out: IO[bytes] | str, ip: str | None = None, progress: Callable[[int], None] | None = None,
+    **filters: Any,
+) -> ExportResult:
     """Write the persons matching ``filters`` (those of people.selectors.person_page) to ``out``."""
     scope = export_scope(actor)
     node = filters.get("node")
@@ -198,12 +206,15 @@ def person_export(*, actor: User, out: IO[bytes] | str, ip: str | None = None, *
         ("备注", 20, lambda r: r["note"]),
     ]
     result = ExportResult(0, export_filename("人员台账"), masked)
-    result.rows = write_sheet(out, "人员", columns, person_export_stream(scope=scope, **filters))
+    result.rows = write_sheet(out, "人员", columns, person_export_stream(scope=scope, **filters), progress)
     audit_export(actor, "people.person", "人员台账", result, node, filters, ip)
     return result
 
 
-def household_export(*, actor: User, out: IO[bytes] | str, ip: str | None = None, **filters: Any) -> ExportResult:
+def household_export(
+    *, actor: User, out: IO[bytes] | str, ip: str | None = None, progress: Callable[[int], None] | None = None,
+    **filters: Any,
+) -> ExportResult:
     """Write the households matching ``filters`` (those of people.selectors.household_page) to ``out``."""
     scope = export_scope(actor)
     node = filters.get("node")
@@ -222,12 +233,15 @@ def household_export(*, actor: User, out: IO[bytes] | str, ip: str | None = None
         ("所属网格", 30, lambda r: labels.get(r["node_id"], "")),
     ]
     result = ExportResult(0, export_filename("住户台账"), masked)
-    result.rows = write_sheet(out, "住户", columns, household_export_stream(scope=scope, **filters))
+    result.rows = write_sheet(out, "住户", columns, household_export_stream(scope=scope, **filters), progress)
     audit_export(actor, "people.household", "住户台账", result, node, filters, ip)
     return result
 
 
-def organization_export(*, actor: User, out: IO[bytes] | str, ip: str | None = None, **filters: Any) -> ExportResult:
+def organization_export(
+    *, actor: User, out: IO[bytes] | str, ip: str | None = None, progress: Callable[[int], None] | None = None,
+    **filters: Any,
+) -> ExportResult:
     """Write the organizations matching ``filters`` (those of organization_page) to ``out``."""
     scope = export_scope(actor)
     node = filters.get("node")
@@ -247,7 +261,8 @@ def organization_export(*, actor: User, out: IO[bytes] | str, ip: str | None = N
         ("所属网格", 30, lambda r: labels.get(r["node_id"], "")),
     ]
     result = ExportResult(0, export_filename("单位场所台账"), masked)
-    result.rows = write_sheet(out, "单位场所", columns, organization_export_stream(scope=scope, **filters))
+    stream = organization_export_stream(scope=scope, **filters)
+    result.rows = write_sheet(out, "单位场所", columns, stream, progress)
     audit_export(actor, "people.organization", "单位场所台账", result, node, filters, ip)
     return result
 

@@ -56,3 +56,60 @@ class ImportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.REFUSED, self.Status.FAILED)
+
+
+class ExportJob(models.Model):
+    """A ledger list written to .xlsx by the worker: lists too long to write inside a web request.
+    ``query`` is the list page's query string; the worker parses it again for ``created_by`` (so
+    the filters and the jurisdiction are those of the list page, checked when the file is made)."""
+
+    class Kind(models.TextChoices):
+        PERSONS = "persons", _("人员台账")
+        HOUSEHOLDS = "households", _("住户台账")
+        ORGANIZATIONS = "organizations", _("单位场所台账")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("生成失败")
+        EXPIRED = "expired", _("已过期")
+
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    query = models.CharField(_("筛选条件"), max_length=2000, blank=True)
+    node = models.ForeignKey(
+        "grids.GridNode", verbose_name=_("范围"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    masked = models.BooleanField(_("证件号码和电话已脱敏"), default=True)
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已写入行数"), default=0)
+    filename = models.CharField(_("文件名"), max_length=255, blank=True)
+    stored_path = models.CharField(max_length=500, blank=True)
+    message = models.CharField(_("说明"), max_length=500, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("导出任务")
+        verbose_name_plural = _("导出任务")
+        indexes = [models.Index(fields=["created_by", "-id"], name="exportjob_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status in (self.Status.DONE, self.Status.EXPIRED):
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(100, int(self.processed_rows * 100 / self.total_rows))
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED, self.Status.EXPIRED)

@@ -16,12 +16,10 @@ from django.db.models import Count, Q, QuerySet
 from gridguard.accounts.models import User
 from gridguard.accounts.scope import Scope
 from gridguard.core.errors import NotFound
-from gridguard.core.normalize import clean_text
-from gridguard.core.paths import subtree_q
 from gridguard.grids.models import GridNode, Level
-from gridguard.imports.models import ImportJob
+from gridguard.imports.models import ExportJob, ImportJob
 from gridguard.people.models import Household, Organization, Person, PersonStatus
-from gridguard.people.selectors import person_filtered
+from gridguard.people.selectors import household_filtered, organization_filtered, person_filtered
 
 EXPORT_BATCH = 2000
 
@@ -40,6 +38,18 @@ def job_get(*, user: User, scope: Scope, pk: int) -> ImportJob:
     return job
 
 
+def export_job_list(*, user: User, limit: int = 50) -> list[ExportJob]:
+    return list(ExportJob.objects.filter(created_by=user).select_related("node").order_by("-id")[:limit])
+
+
+def export_job_get(*, user: User, pk: int) -> ExportJob:
+    """An export job, for its creator only: the file is masked (or not) for the creator's role."""
+    job = ExportJob.objects.select_related("node").filter(pk=pk, created_by=user).first()
+    if job is None:
+        raise NotFound()
+    return job
+
+
 def import_roots(*, scope: Scope) -> list[GridNode]:
     """Nodes a user may import under: the user's own nodes and the non-address levels below them
     (street, community, grid, micro-grid — not every building and unit)."""
@@ -50,14 +60,6 @@ def import_roots(*, scope: Scope) -> list[GridNode]:
 
 
 # --- export streams --------------------------------------------------------------------------------
-
-def _scoped(qs: QuerySet, scope: Scope, node: GridNode | None) -> QuerySet:
-    qs = scope.filter(qs)
-    if node is not None:
-        scope.check(node.path)
-        qs = qs.filter(subtree_q(node.path))
-    return qs
-
 
 def _stream(qs: QuerySet, fields: tuple[str, ...], batch: int) -> Iterator[list[dict[str, Any]]]:
     """Keyset batches of ``qs`` as dicts, in (node_path, id) order."""
@@ -76,30 +78,37 @@ def _stream(qs: QuerySet, fields: tuple[str, ...], batch: int) -> Iterator[list[
         after = (rows[-1]["node_path"], rows[-1]["id"])
 
 
+def export_queryset(ledger: str, scope: Scope, /, **filters: Any) -> QuerySet:
+    """The rows a list's export writes (``ledger``: persons, households, organizations): its list
+    page's filters (``people.selectors``), all pages."""
+    if ledger == "persons":
+        return person_filtered(scope, Person.objects.all(), **filters)
+    if ledger == "households":
+        return household_filtered(scope, Household.objects.all(), **filters)
+    if ledger == "organizations":
+        return organization_filtered(scope, Organization.objects.all(), **filters)
+    raise KeyError(ledger)
+
+
+def export_is_small(ledger: str, scope: Scope, limit: int, /, **filters: Any) -> bool:
+    """Whether the export has at most ``limit`` rows: counts no further than ``limit + 1``."""
+    return export_queryset(ledger, scope, **filters)[: limit + 1].count() <= limit
+
+
+def export_count(ledger: str, scope: Scope, /, **filters: Any) -> int:
+    """All the rows of an export (a background export's progress is shown against it)."""
+    return export_queryset(ledger, scope, **filters).count()
+
+
 PERSON_EXPORT_FIELDS = (
     "name", "sex", "birth_date", "id_type", "id_number", "phone", "relation", "residency", "tags",
     "is_party_member", "employer", "status", "note", "node_id", "household__address", "household__room",
 )
 
 
-def person_export_stream(
-    *,
-    scope: Scope,
-    node: GridNode | None = None,
-    search: str = "",
-    tag_bit: int | None = None,
-    residency: str = "",
-    status: str = PersonStatus.ACTIVE,
-    party: bool | None = None,
-    no_household: bool = False,
-    batch: int = EXPORT_BATCH,
-) -> Iterator[list[dict[str, Any]]]:
+def person_export_stream(*, scope: Scope, batch: int = EXPORT_BATCH, **filters: Any) -> Iterator[list[dict[str, Any]]]:
     """The persons of ``person_page`` with the same filters, all pages, as value batches."""
-    qs = person_filtered(
-        scope, Person.objects.all(), node=node, search=search, tag_bit=tag_bit, residency=residency,
-        status=status, party=party, no_household=no_household,
-    )
-    return _stream(qs, PERSON_EXPORT_FIELDS, batch)
+    return _stream(export_queryset("persons", scope, **filters), PERSON_EXPORT_FIELDS, batch)
 
 
 HOUSEHOLD_EXPORT_FIELDS = (
@@ -108,24 +117,10 @@ HOUSEHOLD_EXPORT_FIELDS = (
 
 
 def household_export_stream(
-    *,
-    scope: Scope,
-    node: GridNode | None = None,
-    search: str = "",
-    rental: bool | None = None,
-    node_ids: list[int] | None = None,
-    batch: int = EXPORT_BATCH,
+    *, scope: Scope, batch: int = EXPORT_BATCH, **filters: Any
 ) -> Iterator[list[dict[str, Any]]]:
     """The households of ``household_page`` with the same filters; each row has ``members`` (active)."""
-    qs = _scoped(Household.objects.filter(is_active=True), scope, node)
-    if node_ids is not None:
-        qs = qs.filter(node_id__in=node_ids)
-    if search.strip():
-        text = clean_text(search)
-        qs = qs.filter(Q(address__contains=text) | Q(head__name=text) | Q(landlord_name=text))
-    if rental is not None:
-        qs = qs.filter(is_rental=rental)
-    for rows in _stream(qs, HOUSEHOLD_EXPORT_FIELDS, batch):
+    for rows in _stream(export_queryset("households", scope, **filters), HOUSEHOLD_EXPORT_FIELDS, batch):
         counts = dict(
             Person.objects.filter(household_id__in=[r["id"] for r in rows], status=PersonStatus.ACTIVE)
             .values("household_id")
@@ -143,25 +138,7 @@ ORGANIZATION_EXPORT_FIELDS = (
 
 
 def organization_export_stream(
-    *,
-    scope: Scope,
-    node: GridNode | None = None,
-    search: str = "",
-    kind: str = "",
-    key_place: bool | None = None,
-    batch: int = EXPORT_BATCH,
+    *, scope: Scope, batch: int = EXPORT_BATCH, **filters: Any
 ) -> Iterator[list[dict[str, Any]]]:
     """The organizations of ``organization_page`` with the same filters."""
-    qs = _scoped(Organization.objects.filter(is_active=True), scope, node)
-    if search.strip():
-        text = clean_text(search)
-        lowered = text.lower()
-        if lowered.isascii() and lowered.isalpha():
-            qs = qs.filter(name_initials__gte=lowered, name_initials__lt=lowered + "\U0010ffff")
-        else:
-            qs = qs.filter(name__contains=text)
-    if kind:
-        qs = qs.filter(kind=kind)
-    if key_place is not None:
-        qs = qs.filter(is_key_place=key_place)
-    return _stream(qs, ORGANIZATION_EXPORT_FIELDS, batch)
+    return _stream(export_queryset("organizations", scope, **filters), ORGANIZATION_EXPORT_FIELDS, batch)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from gridguard.accounts.scope import current_user, scope_for
@@ -16,8 +18,9 @@ from gridguard.core.errors import ApplicationError, NotFound, PermissionDenied
 from gridguard.core.forms import add_service_error
 from gridguard.imports import exports, selectors
 from gridguard.imports.forms import ImportForm
-from gridguard.imports.models import ImportJob
+from gridguard.imports.models import ExportJob, ImportJob
 from gridguard.imports.services import import_job_create
+from gridguard.imports.services.exports import export_job_create, export_job_file
 from gridguard.people.filters import FILTERS
 
 REPORT_ROWS_ON_PAGE = 500
@@ -120,15 +123,22 @@ def template(request: HttpRequest, kind: str) -> HttpResponse:
 
 @login_required
 def export(request: HttpRequest, kind: str) -> HttpResponse | FileResponse:
-    """The filtered list (same GET filters as the list page) as .xlsx; masked unless can_reveal."""
+    """The filtered list (same GET filters as the list page) as .xlsx; masked unless can_reveal.
+    A short list downloads at once; a longer one becomes a background job, whose page shows its
+    progress and then the download."""
     run = exports.EXPORTS.get(kind)
     if run is None:
         raise Http404()
-    if not scope_for(request.user).can_export:
+    scope = scope_for(request.user)
+    if not scope.can_export:
         return _forbidden(request, _("您的角色不能导出数据"))
-    filters = FILTERS[kind](request)
+    user = current_user(request)
+    filters = FILTERS[kind](request.GET, user)
+    if not selectors.export_is_small(kind, scope, settings.EXPORT_SYNC_ROWS, **filters):
+        job = export_job_create(actor=user, kind=kind, params=request.GET, ip=client_ip(request))
+        return redirect("imports:export_detail", job.pk)
     try:
-        return exports.export_response(run, actor=current_user(request), ip=client_ip(request), **filters)
+        return exports.export_response(run, actor=user, ip=client_ip(request), **filters)
     except PermissionDenied as exc:
         return _forbidden(request, exc.message)
     except NotFound:
@@ -136,3 +146,49 @@ def export(request: HttpRequest, kind: str) -> HttpResponse | FileResponse:
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("core:home")
+
+
+def _export_job(request: HttpRequest, pk: int) -> ExportJob:
+    try:
+        return selectors.export_job_get(user=current_user(request), pk=pk)
+    except NotFound:
+        raise Http404(_("记录不存在或不在您的管辖范围内")) from None
+
+
+@login_required
+def export_list(request: HttpRequest) -> HttpResponse:
+    """The user's background exports, newest first."""
+    if not scope_for(request.user).can_export:
+        return _forbidden(request, _("您的角色不能导出数据"))
+    context = {
+        "jobs": selectors.export_job_list(user=current_user(request)),
+        "sync_rows": settings.EXPORT_SYNC_ROWS,
+        "keep_hours": settings.EXPORT_KEEP_HOURS,
+    }
+    return render(request, "imports/exports.html", context)
+
+
+@login_required
+def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _export_job(request, pk)
+    list_url = reverse(f"people:{job.kind}") + (f"?{job.query}" if job.query else "")
+    return render(request, "imports/export_detail.html", {"job": job, "list_url": list_url})
+
+
+@login_required
+def export_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The status fragment the export page polls (htmx, every second) until the file is made."""
+    return render(request, "imports/_export_status.html", {"job": _export_job(request, pk)})
+
+
+@login_required
+def export_download(request: HttpRequest, pk: int) -> FileResponse | HttpResponse:
+    job = _export_job(request, pk)
+    try:
+        path = export_job_file(job)
+    except NotFound as exc:
+        messages.error(request, exc.message)
+        return redirect("imports:export_detail", job.pk)
+    response = FileResponse(path.open("rb"), content_type=exports.XLSX_TYPE)
+    response["Content-Disposition"] = exports.attachment(job.filename)
+    return response

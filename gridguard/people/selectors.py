@@ -231,7 +231,24 @@ def household_page(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page:
-    qs = within(scope, Household.objects.select_related("head", "node"), node).filter(is_active=True)
+    qs = household_filtered(
+        scope, Household.objects.select_related("head", "node"), node=node, search=search, rental=rental,
+        node_ids=node_ids,
+    )
+    return keyset_page(qs, cursor, limit)
+
+
+def household_filtered(
+    scope: Scope,
+    qs: QuerySet,
+    *,
+    node: GridNode | None = None,
+    search: str = "",
+    rental: bool | None = None,
+    node_ids: list[int] | None = None,
+) -> QuerySet:
+    """The households list's filters (active households), shared by its pages and its export."""
+    qs = within(scope, qs, node).filter(is_active=True)
     if node_ids is not None:
         qs = qs.filter(node_id__in=node_ids)
     if search.strip():
@@ -239,7 +256,7 @@ def household_page(
         qs = qs.filter(Q(address__contains=text) | Q(head__name=text) | Q(landlord_name=text))
     if rental is not None:
         qs = qs.filter(is_rental=rental)
-    return keyset_page(qs, cursor, limit)
+    return qs
 
 
 # --- organizations --------------------------------------------------------------------------
@@ -263,7 +280,23 @@ def organization_page(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page:
-    qs = within(scope, Organization.objects.select_related("node"), node).filter(is_active=True)
+    qs = organization_filtered(
+        scope, Organization.objects.select_related("node"), node=node, search=search, kind=kind, key_place=key_place
+    )
+    return keyset_page(qs, cursor, limit)
+
+
+def organization_filtered(
+    scope: Scope,
+    qs: QuerySet,
+    *,
+    node: GridNode | None = None,
+    search: str = "",
+    kind: str = "",
+    key_place: bool | None = None,
+) -> QuerySet:
+    """The organizations list's filters (active ones), shared by its pages and its export."""
+    qs = within(scope, qs, node).filter(is_active=True)
     if search.strip():
         text = clean_text(search)
         lowered = text.lower()
@@ -274,7 +307,7 @@ def organization_page(
         qs = qs.filter(kind=kind)
     if key_place is not None:
         qs = qs.filter(is_key_place=key_place)
-    return keyset_page(qs, cursor, limit)
+    return qs
 
 
 def path_end(path: str) -> str:

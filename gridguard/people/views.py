@@ -27,7 +27,7 @@ from gridguard.people.models import OrganizationKind, PersonStatus, Residency, T
 @login_required
 def persons(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
-    filters = person_filters(request)
+    filters = person_filters(request.GET, current_user(request))
     try:
         page = selectors.person_page(scope=scope, cursor=request.GET.get("cursor") or None, **filters)
     except ApplicationError as exc:
@@ -184,7 +184,7 @@ def person_death(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def households(request: HttpRequest) -> HttpResponse:
-    filters = household_filters(request)
+    filters = household_filters(request.GET, current_user(request))
     try:
         page = selectors.household_page(
             scope=scope_for(request.user), cursor=request.GET.get("cursor") or None, **filters
@@ -244,7 +244,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def organizations(request: HttpRequest) -> HttpResponse:
-    filters = organization_filters(request)
+    filters = organization_filters(request.GET, current_user(request))
     node = filters["node"]
     try:
         page = selectors.organization_page(
