@@ -50,6 +50,20 @@ def test_search_by_identity_number_with_lowercase_and_spaces(people, alice):
     ] == ["张三"]
 
 
+def test_search_by_address_ignores_spaces_and_stays_in_scope(people, west_person, alice, street_official):
+    address = people["east"].address  # "东城社区 东城第一网格 1号楼 101"
+    assert address.endswith("1号楼 101")
+    for text in ("1号楼101", "1号楼 101", "东城第一网格1号楼"):
+        assert {p.name for p in selectors.person_search(scope=scope_for(alice), text=text)} == {"张三", "张三丰"}
+    everyone = {p.name for p in selectors.person_search(scope=scope_for(street_official), text="101")}
+    assert everyone == {"张三", "张三丰"}  # 张四 lives at room 9
+    assert [p.name for p in selectors.person_search(scope=scope_for(alice), text="9")] == []  # 张四 is in the west
+    page = selectors.person_page(scope=scope_for(alice), search="1号楼 101")
+    assert {p.name for p in page.items} == {"张三", "张三丰"}
+    households = selectors.household_page(scope=scope_for(alice), search="1号楼101")
+    assert [h.pk for h in households.items] == [people["east"].pk]
+
+
 def test_search_never_leaks_outside_scope(people, west_person, charlie, alice):
     assert {p.name for p in selectors.person_search(scope=scope_for(charlie), text="zs")} == {"张四"}
     assert "张四" not in {p.name for p in selectors.person_search(scope=scope_for(alice), text="zs")}
