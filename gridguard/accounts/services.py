@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Iterable
 from typing import Any
@@ -26,11 +27,16 @@ def audit_record(
     detail: dict | None = None,
     ip: str | None = None,
 ) -> AuditLog:
+    """One audit record. ``node_path`` places it in the tree (officials read the records under their
+    nodes): the object's, else the actor's jurisdiction — so an export of "all my grids" or a
+    token made by a grid worker is read by the officials above that worker, not only by admins."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:200]
         node_path = node_path or getattr(obj, "node_path", "") or getattr(obj, "path", "")
+    if not node_path and actor is not None:
+        node_path = jurisdiction_path(actor)
     return AuditLog.objects.create(
         actor=actor,
         action=action,
@@ -41,6 +47,18 @@ def audit_record(
         detail=detail or {},
         ip=ip,
     )
+
+
+def jurisdiction_path(user: User) -> str:
+    """The deepest node whose subtree holds all of the user's nodes ("" for everything)."""
+    from gridguard.accounts.scope import scope_for
+    from gridguard.grids.models import GridNode
+
+    scope = scope_for(user)
+    if scope.everything or not scope.paths:
+        return ""
+    common = os.path.commonprefix(list(scope.paths))
+    return common[: len(common) - len(common) % GridNode.steplen]
 
 
 def client_ip(request: Any) -> str | None:

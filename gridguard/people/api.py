@@ -178,7 +178,8 @@ def person_detail(request: HttpRequest, person_id: int):  # type: ignore[no-unty
 
 @router.get("/persons/{person_id}/events", response=list[EventOut])
 def person_events(request: HttpRequest, person_id: int):  # type: ignore[no-untyped-def]
-    person = selectors.person_get(scope=scope_for(request.user), pk=person_id)
+    scope = scope_for(request.user)
+    person = selectors.person_get(scope=scope, pk=person_id)
     return [
         EventOut(
             kind=e.kind,
@@ -190,7 +191,7 @@ def person_events(request: HttpRequest, person_id: int):  # type: ignore[no-unty
             at=e.at,
             actor=str(e.actor or ""),
         )
-        for e in selectors.person_events(person)
+        for e in selectors.person_events(person, reveal=scope.can_reveal)
     ]
 
 

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Replace
 from django.db.models.lookups import Contains
@@ -14,10 +15,11 @@ from django.utils.translation import gettext as _
 
 from gridguard.accounts.scope import Scope
 from gridguard.core.errors import ApplicationError, NotFound
+from gridguard.core.masking import mask_id_number, mask_phone
 from gridguard.core.normalize import clean_id_number, clean_phone, clean_text
 from gridguard.core.paths import PATH_END, prefix_q, subtree_q
 from gridguard.grids.models import GridNode
-from gridguard.people.models import Household, Organization, Person, PersonStatus
+from gridguard.people.models import Household, Organization, Person, PersonStatus, Tag
 
 
 def address_for_node(node: GridNode) -> str:
@@ -213,10 +215,60 @@ def person_search(*, scope: Scope, text: str, limit: int = 20) -> list[Person]:
     return list(qs.order_by(order, "id")[:limit])
 
 
-def person_events(person: Person) -> list[Any]:
-    return list(
+def person_events(person: Person, *, reveal: bool) -> list[Any]:
+    """The person's history, newest first. Each event has ``change_rows``: (label, old, new) of
+    the fields an edit changed, shown by name; numbers and phones masked unless ``reveal``."""
+    events = list(
         person.events.select_related("actor", "household_from", "household_to").order_by("-date", "-id")
     )
+    tags = None
+    for event in events:
+        event.changes = masked_changes(event.changes or {}, reveal=reveal)
+        if event.changes and tags is None:
+            tags = [(1 << t.bit, str(t.name)) for t in Tag.objects.all()]
+        event.change_rows = [  # type: ignore[attr-defined]
+            _change_row(field, pair, tags or []) for field, pair in event.changes.items()
+        ]
+    return events
+
+
+SECRET_MASKS = {"id_number": mask_id_number, "phone": mask_phone, "landlord_phone": mask_phone,
+                "contact_phone": mask_phone}
+
+
+def masked_changes(changes: dict[str, Any], *, reveal: bool) -> dict[str, Any]:
+    """An event's field changes ({field: [old, new]}) with numbers and phones masked unless ``reveal``."""
+    if reveal:
+        return changes
+    return {
+        field: [SECRET_MASKS[field](v) if v else v for v in pair]
+        if field in SECRET_MASKS and isinstance(pair, list) else pair
+        for field, pair in changes.items()
+    }
+
+
+def _change_row(field: str, pair: Any, tags: list[tuple[int, str]]) -> tuple[str, str, str]:
+    try:
+        model_field: Any = Person._meta.get_field(field)
+    except FieldDoesNotExist:
+        return field, "", str(pair)
+    label = str(model_field.verbose_name)
+    if not isinstance(pair, list) or len(pair) != 2:
+        return label, "", str(pair)
+    choices = {str(k): str(v) for k, v in model_field.choices or ()}
+
+    def shown(value: Any) -> str:
+        if value in (None, ""):
+            return ""
+        text = str(value)
+        if field == "tags":
+            mask = int(text) if text.isdigit() else 0
+            return "、".join(name for bit, name in tags if mask & bit)
+        if field == "is_party_member":
+            return _("是") if text == "True" else _("否")
+        return choices.get(text, text)
+
+    return label, shown(pair[0]), shown(pair[1])
 
 
 # --- households ---------------------------------------------------------------------------

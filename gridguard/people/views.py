@@ -2,16 +2,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gridguard.accounts.scope import current_user, scope_for
+from gridguard.accounts.scope import Scope, current_user, scope_for
 from gridguard.accounts.services import client_ip
 from gridguard.control import selectors as control_selectors
-from gridguard.core.errors import ApplicationError
+from gridguard.core.errors import ApplicationError, PermissionDenied
 from gridguard.core.forms import form_page, or_404, to
+from gridguard.core.masking import mask_id_number, mask_phone
 from gridguard.people import selectors, services
 from gridguard.people.filters import (
     household_filters,
@@ -55,7 +56,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "people/person.html",
         {
             "person": person,
-            "events": selectors.person_events(person),
+            "events": selectors.person_events(person, reveal=scope.can_reveal),
             "tags": list(Tag.objects.all()),
             "orders": control_selectors.person_orders(person),
         },
@@ -74,6 +75,36 @@ def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "people/_revealed.html", values)
 
 
+def _editor(request: HttpRequest) -> Scope:
+    """The scope of a user whose role keeps the ledger; any other gets the 403 page, on GET too
+    (a form shows the record's values)."""
+    scope = scope_for(request.user)
+    if not scope.can_edit_ledger:
+        raise PermissionDenied(_("您的角色不能维护台账"))
+    return scope
+
+
+_MASKS = {"id_number": mask_id_number, "phone": mask_phone, "landlord_phone": mask_phone, "contact_phone": mask_phone}
+
+
+def _secret_fields(
+    request: HttpRequest, scope: Scope, initial: dict[str, Any], fields: tuple[str, ...]
+) -> tuple[dict[str, Any], QueryDict | None]:
+    """An edit form's initial values and POST data for the user's role. A role that may not reveal
+    sees the numbers and phones masked (as everywhere); a masked value sent back unchanged keeps
+    the ledger's value, a new value typed in full replaces it."""
+    data: QueryDict | None = request.POST if request.method == "POST" else None
+    if scope.can_reveal:
+        return initial, data
+    masked = {f: _MASKS[f](initial[f]) if initial[f] else "" for f in fields}
+    if data is not None:
+        data = data.copy()
+        for f in fields:
+            if masked[f] and data.get(f, "").strip() == masked[f]:
+                data[f] = initial[f]
+    return {**initial, **masked}, data
+
+
 def _ledger_form(request: HttpRequest, form, title: str, run, done, back: str = "", message=None):  # type: ignore[no-untyped-def]
     return form_page(
         request,
@@ -88,7 +119,7 @@ def _ledger_form(request: HttpRequest, form, title: str, run, done, back: str = 
 
 @login_required
 def person_create(request: HttpRequest) -> HttpResponse:
-    scope = scope_for(request.user)
+    scope = _editor(request)
     household_id = int_param(request.GET.get("household"))
     household = or_404(selectors.household_get, scope=scope, pk=household_id) if household_id else None
     node = None if household else node_param(request)
@@ -115,9 +146,9 @@ def person_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    scope = scope_for(request.user)
+    scope = _editor(request)
     person = or_404(selectors.person_get, scope=scope, pk=pk)
-    initial = {
+    initial, data = _secret_fields(request, scope, {
         "name": person.name,
         "id_type": person.id_type,
         "id_number": person.id_number,
@@ -130,8 +161,8 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "is_party_member": person.is_party_member,
         "employer": person.employer,
         "note": person.note,
-    }
-    form = PersonForm(request.POST or None, initial=initial)
+    }, ("id_number", "phone"))
+    form = PersonForm(data, initial=initial)
     return _ledger_form(
         request,
         form,
@@ -144,7 +175,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def person_move(request: HttpRequest, pk: int) -> HttpResponse:
-    scope = scope_for(request.user)
+    scope = _editor(request)
     person = or_404(selectors.person_get, scope=scope, pk=pk)
 
     def run(d: dict) -> Any:
@@ -170,7 +201,7 @@ def person_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def person_death(request: HttpRequest, pk: int) -> HttpResponse:
-    scope = scope_for(request.user)
+    scope = _editor(request)
     person = or_404(selectors.person_get, scope=scope, pk=pk)
     return _ledger_form(
         request,
@@ -214,6 +245,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def household_create(request: HttpRequest) -> HttpResponse:
+    _editor(request)
     node = node_param(request)
     if node is None:
         messages.error(request, _("请先在网格页面选择楼栋或网格"))
@@ -230,12 +262,15 @@ def household_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    scope = scope_for(request.user)
+    scope = _editor(request)
     household = or_404(selectors.household_get, scope=scope, pk=pk)
-    initial = {f: getattr(household, f) for f in ("room", "is_rental", "landlord_name", "landlord_phone")}
+    initial, data = _secret_fields(
+        request, scope, {f: getattr(household, f) for f in ("room", "is_rental", "landlord_name", "landlord_phone")},
+        ("landlord_phone",),
+    )
     return _ledger_form(
         request,
-        HouseholdForm(request.POST or None, initial=initial),
+        HouseholdForm(data, initial=initial),
         _("修改住户：{address}").format(address=household.address),
         lambda d: services.household_update(actor=current_user(request), household=household, data=d),
         to("people:household"),
@@ -266,13 +301,18 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def organization_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    scope = scope_for(request.user)
+    scope = _editor(request)
     org = or_404(selectors.organization_get, scope=scope, pk=pk) if pk else None
     node = org.node if org else node_param(request)
     if node is None:
         messages.error(request, _("请先选择所属网格"))
         return redirect("grids:tree")
-    initial = {f: getattr(org, f) for f in OrganizationForm.base_fields} if org else {}
+    data: QueryDict | None = request.POST or None
+    initial: dict[str, Any] = {}
+    if org is not None:
+        initial, data = _secret_fields(
+            request, scope, {f: getattr(org, f) for f in OrganizationForm.base_fields}, ("contact_phone",)
+        )
     actor = current_user(request)
 
     def run(d: dict) -> Any:
@@ -285,7 +325,7 @@ def organization_form(request: HttpRequest, pk: int | None = None) -> HttpRespon
     )
     return _ledger_form(
         request,
-        OrganizationForm(request.POST or None, initial=initial),
+        OrganizationForm(data, initial=initial),
         title,
         run,
         to("people:organization"),

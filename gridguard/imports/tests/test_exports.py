@@ -103,3 +103,13 @@ def test_people_template_imports_into_the_test_town(town, alice, tmp_path):
     result = people_import_file(actor=alice, root=town.east, path=path)
     assert result.status == "done", result.errors
     assert result.imported_rows == 1
+
+
+def test_an_export_of_all_my_grids_is_read_by_the_officials_above(town, erin, alice, ledger):
+    from gridguard.accounts.scope import scope_for
+    from gridguard.accounts.selectors import audit_log_list
+
+    exports.person_export(actor=erin, out=BytesIO())  # no node: everything erin may see (东城社区)
+    log = AuditLog.objects.get(action=AuditLog.Action.EXPORT)
+    assert log.node_path == town.east.path
+    assert log in audit_log_list(scope=scope_for(alice), action=AuditLog.Action.EXPORT)
