@@ -318,6 +318,11 @@ def _relation(value: object) -> str:
     return str(relation)
 
 
+def parse_relation(value: object) -> str:
+    """A relation word or code ("户主", "head") as its code; ApplicationError naming the field."""
+    return _relation(value)
+
+
 @_Memo
 def _residency(value: object) -> str:
     residency_raw = clean_text(value)

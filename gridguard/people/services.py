@@ -25,7 +25,7 @@ from gridguard.people.models import (
     PersonStatus,
     Relation,
 )
-from gridguard.people.rules import clean_organization, clean_person, parse_bool, parse_room
+from gridguard.people.rules import clean_organization, clean_person, parse_bool, parse_relation, parse_room
 from gridguard.people.selectors import address_for_node
 
 PERSON_FIELDS = (
@@ -64,6 +64,44 @@ def _check_duplicate_id(id_number: str, exclude_pk: int | None = None) -> None:
             _("证件号码 {prefix}… 已在台账中登记（不能重复登记）").format(prefix=id_number[:4]),
             field="id_number",
         )
+
+
+def _other_head(household: Household, person_pk: int | None) -> Person | None:
+    """The household's 户主 other than ``person_pk``: its head if still active, else an active member
+    whose relation says 户主."""
+    head = household.head if household.head_id else None
+    if head is not None and head.status == PersonStatus.ACTIVE and head.pk != person_pk:
+        return head
+    members = household.members.filter(status=PersonStatus.ACTIVE, relation=Relation.HEAD)
+    if person_pk is not None:
+        members = members.exclude(pk=person_pk)
+    return members.order_by("id").first()
+
+
+def _check_head_free(household: Household, person_pk: int | None) -> None:
+    other = _other_head(household, person_pk)
+    if other is not None:
+        raise ApplicationError(
+            "head_exists",
+            _("该户已有户主（{name}）；同一户只能有一个户主，如需更换请先修改原户主的“与户主关系”").format(
+                name=other.name
+            ),
+            field="relation",
+        )
+
+
+def _check_after_birth(birth_date: dt.date | None, date: dt.date, field: str) -> None:
+    if birth_date is not None and date < birth_date:
+        raise ApplicationError(
+            "date_before_birth",
+            _("日期 {date} 早于该人员的出生日期 {birth}").format(date=date.isoformat(), birth=birth_date.isoformat()),
+            field=field,
+        )
+
+
+def _set_head(household: Household, person: Person | None) -> None:
+    household.head = person
+    household.save(update_fields=["head"])
 
 
 @transaction.atomic
@@ -190,7 +228,17 @@ def person_register(
     clean = clean_person(data)
     if birth and clean.birth_date is None:
         raise ApplicationError("birth_required", _("登记出生须填写出生日期"), field="birth_date")
+    if birth and clean.birth_date < timezone.localdate() - dt.timedelta(days=366):  # type: ignore[operator]
+        raise ApplicationError(
+            "birth_too_old",
+            _("出生日期在一年以前，不是新生儿；请用“登记人员”登记（迁入或补登）"),
+            field="birth_date",
+        )
+    if date is not None and not birth:
+        _check_after_birth(clean.birth_date, date, "date")
     _check_duplicate_id(clean.id_number)
+    if household is not None and clean.relation == Relation.HEAD:
+        _check_head_free(household, None)
     now = timezone.now()
     person = Person(
         household=household,
@@ -203,9 +251,8 @@ def person_register(
         **{f: getattr(clean, f) for f in PERSON_FIELDS},
     )
     person.save()
-    if household is not None and clean.relation == Relation.HEAD and household.head_id is None:
-        household.head = person
-        household.save(update_fields=["head"])
+    if household is not None and clean.relation == Relation.HEAD:
+        _set_head(household, person)
     kind = PersonEvent.Kind.BIRTH if birth else PersonEvent.Kind.REGISTER
     PersonEvent.objects.create(
         person=person,
@@ -227,6 +274,13 @@ def person_update(*, actor: User, person: Person, data: dict[str, Any]) -> Perso
     clean = clean_person(merged)
     if clean.id_number != person.id_number:
         _check_duplicate_id(clean.id_number, exclude_pk=person.pk)
+    household = person.household if person.status == PersonStatus.ACTIVE else None
+    if household is not None and clean.relation != person.relation:
+        if clean.relation == Relation.HEAD:
+            _check_head_free(household, person.pk)
+            _set_head(household, person)
+        elif household.head_id == person.pk:
+            _set_head(household, None)
     changes: dict[str, list[Any]] = {}
     for field in PERSON_FIELDS:
         old, new = getattr(person, field), getattr(clean, field)
@@ -261,12 +315,16 @@ def person_move(
         raise ApplicationError("person_inactive", _("该人员已迁出或死亡，不能再变动"), field="person")
     if date > timezone.localdate():
         raise ApplicationError("date_future", _("变动日期不能晚于今天"), field="date")
+    _check_after_birth(person.birth_date, date, "date")
     old = person.household
     if household is not None:
         scope.check(household.node_path)
         if old is not None and old.pk == household.pk:
             raise ApplicationError("same_household", _("该人员已在此户中"), field="household")
         kind = PersonEvent.Kind.TRANSFER if old is not None else PersonEvent.Kind.MOVE_IN
+        relation = parse_relation(relation) if relation else None
+        if (relation or person.relation) == Relation.HEAD:
+            _check_head_free(household, person.pk)
         person.household = household
         person.node = household.node
         person.node_path = household.node_path
@@ -277,11 +335,12 @@ def person_move(
         person.household = None
         person.status = PersonStatus.MOVED_OUT
     if old is not None and old.head_id == person.pk:
-        old.head = None
-        old.save(update_fields=["head"])
+        _set_head(old, None)
     person.updated_at = timezone.now()
     person.updated_by = actor
     person.save()
+    if household is not None and person.relation == Relation.HEAD:
+        _set_head(household, person)
     PersonEvent.objects.create(
         person=person,
         kind=kind,
@@ -302,10 +361,13 @@ def person_death(*, actor: User, person: Person, date: dt.date, note: str = "") 
         raise ApplicationError("person_inactive", _("该人员已迁出或死亡"), field="person")
     if date > timezone.localdate():
         raise ApplicationError("date_future", _("死亡日期不能晚于今天"), field="date")
+    _check_after_birth(person.birth_date, date, "date")
     person.status = PersonStatus.DECEASED
     person.updated_at = timezone.now()
     person.updated_by = actor
     person.save()
+    if person.household is not None and person.household.head_id == person.pk:
+        _set_head(person.household, None)
     PersonEvent.objects.create(
         person=person,
         kind=PersonEvent.Kind.DEATH,

@@ -89,7 +89,7 @@ def test_birth_needs_a_birth_date(home, bob):
     baby = services.person_register(
         actor=bob,
         household=home,
-        data={"name": "宝宝", "birth_date": "2024-03-01", "relation": "子女"},
+        data={"name": "宝宝", "birth_date": timezone.localdate() - dt.timedelta(days=30), "relation": "子女"},
         birth=True,
     )
     assert PersonEvent.objects.get(person=baby).kind == "birth"
@@ -114,3 +114,52 @@ def test_organization_kind_words(town, alice):
     with pytest.raises(ApplicationError) as err:
         services.organization_create(actor=alice, node=town.a1, data={"name": "x", "kind": "飞船"})
     assert err.value.field == "kind"
+
+
+def test_one_head_per_household_through_register_edit_move_and_death(town, home, bob):
+    zs = services.person_register(actor=bob, household=home, data={"name": "张三", "id_number": idno(1970, 1),
+                                                                    "relation": "户主"})
+    ls = services.person_register(actor=bob, household=home, data={"name": "李四", "id_number": idno(1972, 2),
+                                                                    "relation": "配偶"})
+    with pytest.raises(ApplicationError) as err:
+        services.person_register(actor=bob, household=home, data={"name": "王五", "id_number": idno(1990, 3),
+                                                                  "relation": "户主"})
+    assert err.value.code == "head_exists" and "张三" in err.value.message and err.value.field == "relation"
+    with pytest.raises(ApplicationError, match="已有户主"):
+        services.person_update(actor=bob, person=ls, data={"relation": "户主"})
+    # the head steps down, then another member takes over
+    services.person_update(actor=bob, person=zs, data={"relation": "配偶"})
+    home.refresh_from_db()
+    assert home.head_id is None
+    services.person_update(actor=bob, person=ls, data={"relation": "户主"})
+    home.refresh_from_db()
+    assert home.head_id == ls.pk
+    # moving the head out leaves the household without one; a head cannot move into a headed household
+    other = services.household_create(actor=bob, node=town.a1_b1, room="302")
+    services.person_move(actor=bob, person=ls, household=other, date=timezone.localdate(), relation="户主")
+    home.refresh_from_db()
+    other.refresh_from_db()
+    assert home.head_id is None and other.head_id == ls.pk
+    with pytest.raises(ApplicationError, match="已有户主"):
+        services.person_move(actor=bob, person=zs, household=other, date=timezone.localdate(), relation="户主")
+    services.person_death(actor=bob, person=ls, date=timezone.localdate())
+    other.refresh_from_db()
+    assert other.head_id is None
+
+
+def test_event_dates_cannot_precede_birth_and_a_birth_is_a_newborn(home, bob):
+    p = services.person_register(actor=bob, household=home, data={"name": "张三", "id_number": idno(1980, 1)})
+    for call in (
+        lambda: services.person_death(actor=bob, person=p, date=dt.date(1979, 12, 31)),
+        lambda: services.person_move(actor=bob, person=p, household=None, date=dt.date(1975, 1, 1)),
+    ):
+        with pytest.raises(ApplicationError) as err:
+            call()
+        assert err.value.code == "date_before_birth" and "1980-01-01" in err.value.message
+    with pytest.raises(ApplicationError) as err:
+        services.person_register(actor=bob, household=home, birth=True,
+                                 data={"name": "李老", "id_number": idno(1950, 3), "relation": "其他"})
+    assert err.value.code == "birth_too_old" and err.value.field == "birth_date"
+    with pytest.raises(ApplicationError, match="早于"):
+        services.person_register(actor=bob, household=home, date=dt.date(1970, 1, 1),
+                                 data={"name": "王五", "id_number": idno(1990, 5)})
