@@ -135,3 +135,31 @@ def existing_ids(table: str, ids: Iterable[int]) -> set[int]:
             cur.execute(f'SELECT id FROM "{table}" WHERE id IN ({marks})', list(chunk))  # noqa: S608
             found.update(r[0] for r in cur.fetchall())
     return found
+
+
+def unnumbered_members(household_ids: Iterable[int], using: BaseDatabaseWrapper | None = None) -> set[tuple[int, str]]:
+    """(household id, name) of the active persons without a document number in those households:
+    a person with no number is told apart by the household and the name."""
+    db = using or connection
+    ids = list(household_ids)
+    found: set[tuple[int, str]] = set()
+    if db.vendor == "postgresql":
+        with db.cursor() as cur:
+            for chunk in _chunks(ids, PG_BATCH):
+                cur.execute(
+                    "SELECT household_id, name FROM people_person WHERE household_id = ANY(%s::bigint[]) "
+                    "AND status = 'active' AND id_number = ''",
+                    [int_array(chunk)],
+                )
+                found.update(cur.fetchall())
+        return found
+    for chunk in _chunks(ids, SQLITE_BATCH):
+        marks = ",".join("?" * len(chunk))
+        rows = _sqlite_rows(
+            db,
+            f"SELECT household_id, name FROM people_person WHERE household_id IN ({marks}) "  # noqa: S608
+            "AND status = 'active' AND id_number = ''",
+            chunk,
+        )
+        found.update((r[0], r[1]) for r in rows)
+    return found

@@ -88,5 +88,7 @@ class ImportCommand(BaseCommand):
                 value = f"（值：{err.value}）" if err.value and err.value not in err.message else ""
                 self.stdout.write(f"{err.row or '-'}\t{err.column or '-'}\t{err.message}{value}")
         if result.refused:
+            if self.good_rows_option and result.error_rows and result.valid_rows:
+                self.stderr.write("命令行中要跳过有错误的行、导入其余各行，请加参数 --good-rows-only")
             raise CommandError(result.message or "文件未导入")
         self.stdout.write(self.style.SUCCESS(result.message))

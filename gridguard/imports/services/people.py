@@ -55,7 +55,13 @@ from gridguard.core.normalize import clean_text
 from gridguard.grids.models import GridNode
 from gridguard.imports.addresses import AddressError, AddressIndex
 from gridguard.imports.columns import ADDRESS_KEYS, PEOPLE_SPEC, ColumnMap, normalize_header
-from gridguard.imports.lookups import active_households_at, active_id_numbers, active_person_ids, existing_ids
+from gridguard.imports.lookups import (
+    active_households_at,
+    active_id_numbers,
+    active_person_ids,
+    existing_ids,
+    unnumbered_members,
+)
 from gridguard.imports.models import ImportJob
 from gridguard.imports.rows import (
     HouseholdCells,
@@ -285,6 +291,10 @@ def _import(
         return result
     result.imported_rows = summary["persons"]
     result.summary = {**summary, "seconds": clock.laps}
+    if summary["households_without_head"]:
+        result.warnings.append(_(
+            "新建的住户中有 {n} 户没有户主（同一地址没有一行的“与户主关系”为“户主”）；请在住户页面把其中一人改为户主。"
+        ).format(n=summary["households_without_head"]))
     skipped = _("，跳过有错误的 {n} 行").format(n=result.error_rows) if result.error_rows else ""
     result.message = _("已导入 {persons} 人，新建 {created} 户，加入已有的 {joined} 户{skipped}。").format(
         persons=summary["persons"], created=summary["households_created"], joined=summary["households_joined"],
@@ -398,13 +408,17 @@ class _Found:
     in_ledger: set[str]
     existing: list[tuple[int, bool] | None]  # per household asked about: (id, has an active head) or None
     new_ids: list[int] = field(default_factory=list)  # ids allocated for the others (PostgreSQL)
+    unnumbered: set[tuple[int, str]] = field(default_factory=set)  # (household id, name) with no number
 
 
-def _look_up(numbers: set[str], households: list[_Household], db: BaseDatabaseWrapper | None, allocate: bool) -> _Found:
-    """Active persons with ``numbers``, active households at the households' addresses (reads only
-    the node and room of each household: safe in another thread)."""
+def _look_up(numbers: set[str], households: list[_Household], db: BaseDatabaseWrapper | None, allocate: bool,
+             unnumbered: bool = False) -> _Found:
+    """Active persons with ``numbers``, active households at the households' addresses, and (when
+    the rows include persons without a number) the members without a number of those households
+    (reads only the node and room of each household: safe in another thread)."""
     in_ledger = active_id_numbers(numbers, using=db) if numbers else set()
     found = active_households_at([(hh.node_id, hh.room) for hh in households], using=db) if households else {}
+    members = unnumbered_members([hit[0] for hit in found.values()], using=db) if unnumbered and found else set()
     head_ids = {head for _, head in found.values() if head is not None}
     active_heads = active_person_ids(head_ids, using=db) if head_ids else set()
     existing: list[tuple[int, bool] | None] = []
@@ -412,7 +426,7 @@ def _look_up(numbers: set[str], households: list[_Household], db: BaseDatabaseWr
         hit = found.get((hh.node_id, hh.room))
         existing.append((hit[0], hit[1] in active_heads) if hit is not None else None)
     new_ids = allocate_ids(Household, existing.count(None), using=db) if allocate else []
-    return _Found(in_ledger, existing, new_ids)
+    return _Found(in_ledger, existing, new_ids, members)
 
 
 def _run_now(fn: Callable[..., _Found], *args: Any) -> Future[_Found]:
@@ -443,14 +457,15 @@ class _SideLookups:
             self._pool.shutdown()
 
     def submit(self, fn: Callable[..., _Found], numbers: set[str], households: list[_Household], _db: Any,
-               allocate: bool) -> Future[_Found]:
+               allocate: bool, unnumbered: bool) -> Future[_Found]:
         self._used = True
-        return self._pool.submit(self._call, fn, numbers, households, allocate)
+        return self._pool.submit(self._call, fn, numbers, households, allocate, unnumbered)
 
-    def _call(self, fn: Callable[..., _Found], numbers: set[str], households: list[_Household], allocate: bool) -> _Found:
+    def _call(self, fn: Callable[..., _Found], numbers: set[str], households: list[_Household], allocate: bool,
+              unnumbered: bool) -> _Found:
         if self._db is None:
             self._db = connections.create_connection(DEFAULT_DB_ALIAS)  # made and used in this thread only
-        return fn(numbers, households, self._db, allocate)
+        return fn(numbers, households, self._db, allocate, unnumbered)
 
     def _close(self) -> None:
         if self._db is not None:
@@ -493,16 +508,20 @@ class _Chunks:
         stop = min(start + self.size, self.n)
         households = self.resolver.resolve(start, stop)
         numbers: set[str] = set()
+        unnumbered = True  # no number column: every row is a person without a number
         if self.id_i is not None:
             id_i = self.id_i
-            numbers = {likely_id_number(row[id_i]) for row in self.rows[start:stop]} - self._asked
+            chunk = {likely_id_number(row[id_i]) for row in self.rows[start:stop]}
+            unnumbered = "" in chunk
+            numbers = chunk - self._asked
             numbers.discard("")
             self._asked |= numbers
         self._pending.append((start, stop, households,
-                              self.submit(_look_up, numbers, households, None, self.allocate)))
+                              self.submit(_look_up, numbers, households, None, self.allocate, unnumbered)))
 
     def _apply(self, households: list[_Household], found: _Found) -> None:
         self.loop.in_ledger |= found.in_ledger
+        self.loop.unnumbered |= found.unnumbered
         new_ids = iter(found.new_ids)
         for hh, hit in zip(households, found.existing, strict=True):
             if hit is not None:
@@ -527,12 +546,14 @@ class _RowLoop:
         self.good_rows_only = good_rows_only
         self.persons: list[PersonData | None] = [None] * len(rows)
         self.in_ledger: set[str] = set()
+        self.unnumbered: set[tuple[int, str]] = set()  # (existing household id, name) of members with no number
         self.today = timezone.localdate()
         self.politics = "is_party_member" in idx and normalize_header(cmap.header("is_party_member")) == "政治面貌"
         self.id_i = idx.get("id_number")
         self.relation_i = idx.get("relation")
         self.hh_cols = {k: idx[k] for k in ("is_rental", "landlord_name", "landlord_phone") if k in idx}
         self.seen: dict[str, int] = {}
+        self.seen_unnumbered: dict[tuple[int, str], int] = {}  # (id(household), name) -> first row
         self.emitting = True
         order = [idx.get(k) for k in PERSON_CELL_KEYS]
         if all(i is not None for i in order):
@@ -579,6 +600,8 @@ class _RowLoop:
                         if number in in_ledger:
                             report.add(pos, "id_number", row[id_i],  # type: ignore[index]
                                        _("该证件号码已在台账中登记（在册人员），不能重复导入"), "id_duplicate_ledger")
+                elif hh_of[pos] is not None:
+                    self._check_unnumbered(pos, person.name, hh_of[pos])  # type: ignore[arg-type]
             hh_cells = None
             if hh_cols:
                 try:
@@ -610,6 +633,21 @@ class _RowLoop:
             hh.good += 1
             if self.emitting:
                 sink.add(pos, person, hh)
+
+
+    def _check_unnumbered(self, pos: int, name: str, hh: _Household) -> None:
+        """A person without a document number is told apart by the household and the name: a second
+        row of that name at that address, or a member of that name in the ledger, is the same person."""
+        report = self.report
+        key = (id(hh), name)
+        first = self.seen_unnumbered.get(key)
+        if first is not None:
+            report.add(pos, "name", name, _("与第 {row} 行重复：同一住户中同名，且都没有证件号码").format(
+                row=report.row_numbers[first]), "name_duplicate_file")
+            return
+        self.seen_unnumbered[key] = pos
+        if hh.existing_id is not None and (hh.existing_id, name) in self.unnumbered:
+            report.add(pos, "name", name, _("该户中已有同名且没有证件号码的在册人员，不能重复导入"), "name_duplicate_ledger")
 
 
 # --- progress ---------------------------------------------------------------------------------
@@ -758,6 +796,7 @@ def _finish_households(
         "households_created": sum(1 for hh in live if hh.is_new),
         "households_joined": sum(1 for hh in live if not hh.is_new),
         "heads": sum(1 for hh in live if hh.head is not None),
+        "households_without_head": sum(1 for hh in live if hh.is_new and hh.head is None),
     }
     audit_record(
         actor=stamp.actor,

@@ -16,8 +16,9 @@ def test_import_people_refuses_a_bad_file_with_the_report(town, csv_file, capsys
                      ["李四", idno(1981, 2), "东城社区", "东城第一网格", "1号楼", "302", "户主"]])
     with pytest.raises(CommandError, match="未导入任何数据"):
         call_command("import_people", str(path), "--root", "东城社区")
-    out = capsys.readouterr().out
-    assert "2\t身份证号\t" in out and "校验位错误" in out
+    captured = capsys.readouterr()
+    assert "2\t身份证号\t" in captured.out and "校验位错误" in captured.out
+    assert "--good-rows-only" in captured.err
     assert Person.objects.count() == 0
     assert ImportJob.objects.get().status == "refused"
 

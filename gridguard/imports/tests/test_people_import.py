@@ -191,6 +191,7 @@ def test_address_without_head_is_allowed(town, alice, csv_file):
     result = run(alice, town.east, csv_file([HEAD, row("张三", idno(1980, 1), relation="配偶")]))
     assert result.status == "done"
     assert Household.objects.get().head is None
+    assert any("1 户没有户主" in w for w in result.warnings)
 
 
 def test_persons_join_an_existing_household(town, alice, csv_file):
@@ -293,3 +294,15 @@ def test_unknown_building_is_blamed_when_the_compound_name_repeats(town, alice, 
     result = run(alice, town.east, path)
     assert [(e.row, e.column) for e in result.errors] == [(3, "楼栋")]
     assert "99栋" in result.errors[0].message and "不存在" in result.errors[0].message
+
+
+def test_persons_without_a_number_are_told_apart_by_household_and_name(town, alice, csv_file):
+    rows = [HEAD, row("张三", idno(1980, 1)), row("张小宝", "", relation="子女"), row("张小贝", "", relation="子女")]
+    assert run(alice, town.east, csv_file(rows)).status == "done"
+    again = [HEAD, row("张小宝", "", relation="子女"), row("张小妹", "", relation="子女"),
+             row("张小妹", "", relation="子女")]
+    result = run(alice, town.east, csv_file(again, name="again.csv"))
+    assert result.status == "refused"
+    assert [(e.row, e.column, e.code) for e in result.errors] == [
+        (2, "姓名", "name_duplicate_ledger"), (4, "姓名", "name_duplicate_file")]
+    assert "第 3 行" in result.errors[1].message
