@@ -1,37 +1,102 @@
 """The JSON API (OpenAPI schema at /api/openapi.json, docs at /api/docs).
 
-Session auth for the browser (with CSRF) and per-device bearer tokens for scanners and lab
-systems. Every endpoint calls the same selectors and services as the web pages.
+Per-device bearer tokens for scanners and lab systems, session auth for the browser (with CSRF).
+A request with ``Authorization: Bearer …`` is decided by the token alone: a header the browser
+never sends by itself cannot be forged by another site, so it needs no CSRF token; a wrong or
+revoked token is a 401, never a fall-back to the session. Every endpoint calls the same selectors
+and services as the web pages. Errors are ``{code, message[, field]}`` with a Chinese-first message,
+422 adds ``errors`` (one per field, see gridguard.core.api_errors).
 """
 
-from django.http import HttpRequest
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import HttpError, ValidationError, ValidationErrorContext
 from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
 from gridguard.accounts.services import device_token_authenticate
+from gridguard.core import api_errors
 from gridguard.core.errors import ApplicationError
 
 
 class DeviceTokenAuth(HttpBearer):
+    """``Authorization: Bearer gg_…`` (made at /accounts/tokens/). Only runs when that header is
+    there (HttpBearer returns None otherwise); then it decides: the token's user, or 401."""
+
     def authenticate(self, request: HttpRequest, token: str):  # type: ignore[no-untyped-def]
-        user = device_token_authenticate(token)
-        if user is not None:
-            request.user = user
+        user = device_token_authenticate(token.strip()) if token.strip() else None
+        if user is None:
+            raise api_errors.Unauthenticated(
+                _("设备令牌无效或已被吊销：请在“设备令牌”页面重新生成"), code="token_invalid"
+            )
+        request.user = user
         return user
 
 
-api = NinjaAPI(
+def _has_bearer(request: HttpRequest) -> bool:
+    return request.headers.get("Authorization", "").split(" ", 1)[0].lower() == "bearer"
+
+
+class BrowserSessionAuth(SessionAuth):
+    """Django's session with ninja's CSRF check for unsafe methods. Stands aside (returns None, no
+    CSRF check) when the request carries a bearer token, which the token auth decides, and when
+    nobody is logged in (nothing to forge; the answer is then a plain 401)."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if _has_bearer(request) or not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if self.csrf and not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise api_errors.CsrfFailed()
+        return request.COOKIES.get(self.param_name)
+
+
+class GridguardAPI(NinjaAPI):
+    def validation_error_from_error_contexts(
+        self, error_contexts: list[ValidationErrorContext]
+    ) -> ValidationError:
+        # the 422 handler only sees the errors; name the fields while the models are at hand
+        exc = super().validation_error_from_error_contexts(error_contexts)
+        exc.field_names = api_errors.field_names(error_contexts)  # type: ignore[attr-defined]
+        return exc
+
+
+api = GridguardAPI(
     title="gridguard API",
     version="1",
-    description="网格化疫情防控管理平台 JSON API. Errors: {code, message, field}.",
-    auth=[SessionAuth(), DeviceTokenAuth()],
+    description=(
+        "网格化疫情防控管理平台 JSON API. Auth: `Authorization: Bearer gg_…` (device token, "
+        "/accounts/tokens/) or the browser session (unsafe methods need the `X-CSRFToken` header). "
+        "Errors: {code, message, field}; 422 adds errors: [{field, message, type, loc, msg}]."
+    ),
+    auth=[DeviceTokenAuth(), BrowserSessionAuth()],
     urls_namespace="api",
 )
 
 
 @api.exception_handler(ApplicationError)
-def application_error(request: HttpRequest, exc: ApplicationError):  # type: ignore[no-untyped-def]
+def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
     return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(request, api_errors.validation_error_body(exc), status=422)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, api_errors.http_error_body(exc), status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, api_errors.http_error_body(HttpError(404, str(exc))), status=404)
 
 
 def _add_routers() -> None:

@@ -36,7 +36,7 @@ class PermissionDenied(ApplicationError):
 
     def __init__(self, message: str | None = None, **kw: Any):
         if message is None:  # translated when raised, in the language of the request
-            message = _("无权访问：不在您的管辖范围内 (outside your jurisdiction)")
+            message = _("无权访问：不在您的管辖范围内")
         super().__init__("forbidden", message, **kw)
 
 
@@ -45,5 +45,5 @@ class NotFound(ApplicationError):
 
     def __init__(self, message: str | None = None, **kw: Any):
         if message is None:
-            message = _("记录不存在或不在您的管辖范围内 (not found)")
+            message = _("记录不存在或不在您的管辖范围内")
         super().__init__("not_found", message, **kw)
