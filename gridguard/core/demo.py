@@ -28,7 +28,7 @@ from django.utils import timezone
 from gridguard.core.bulk import allocate_ids, db_datetime, insert_rows
 from gridguard.core.errors import ApplicationError
 from gridguard.core.identity import ID_TYPE_RESIDENT
-from gridguard.core.pinyin import initials
+from gridguard.core.pinyin import initials, person_initials
 
 TOWN_NAME = "城关镇"
 TOWN_CODE = "CG"
@@ -413,7 +413,7 @@ class _Ctx:
         self.surnames = _weighted_table(_surname_items())
         self.ini: dict[str, str] = {}
         for s in set(self.surnames):
-            self.ini[s] = initials(s)
+            self.ini[s] = person_initials(s)  # a surname: its surname reading (曾 zēng)
         self.given: dict[tuple[int, str], tuple[str, str]] = {}
         for key, (first, second) in _GIVEN.items():
             self.given[key] = (first, second)

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_noop
 from gridguard.core.errors import ApplicationError
 from gridguard.core.identity import ID_TYPE_OTHER, ID_TYPE_PASSPORT, ID_TYPE_RESIDENT, read_id_number
 from gridguard.core.normalize import clean_id_number, clean_name, clean_phone, clean_text, validate_phone
-from gridguard.core.pinyin import initials
+from gridguard.core.pinyin import initials, person_initials
 from gridguard.people.models import OrganizationKind, Relation, Residency, Sex
 
 _RELATION_WORDS = {
@@ -399,7 +399,7 @@ def clean_person(data: dict, *, today: dt.date | None = None) -> PersonData:
     residency = _residency(get("residency"))
     return PersonData(
         name=name,
-        name_initials=initials(name),
+        name_initials=person_initials(name),
         id_type=id_type,
         id_number=id_number,
         sex=sex,
@@ -412,22 +412,6 @@ def clean_person(data: dict, *, today: dt.date | None = None) -> PersonData:
         employer=_text(get("employer"))[:100],
         note=_text(get("note"))[:200],
     )
-
-
-_INITIAL_OF: dict[int, str] = {}  # code point -> core.pinyin's initial of that character, as characters are seen
-_INITIAL_KNOWN: set[str] = set()
-
-
-def _initials(name: str) -> str:
-    """core.pinyin.initials(name) (the initials of its characters, one by one), by one translate."""
-    if not _INITIAL_KNOWN.issuperset(name):
-        if len(_INITIAL_KNOWN) > 65_536:  # every character seen once: a hostile file cannot grow it further
-            return initials(name)
-        for ch in name:
-            if ch not in _INITIAL_KNOWN:
-                _INITIAL_OF[ord(ch)] = initials(ch)
-                _INITIAL_KNOWN.add(ch)
-    return name.translate(_INITIAL_OF)
 
 
 # The cells clean_person_cells reads, in its order (clean_person's keys).
@@ -478,7 +462,7 @@ def clean_person_cells(cells: tuple, today: dt.date) -> PersonData | None:
     if type(note) is not str or (note and not _is_clean(note)):
         return None
     return PersonData(  # positional: PersonData's field order
-        name, _initials(name), ID_TYPE_RESIDENT, number, id_sex, id_birth, phone, relation_code, residency_code,
+        name, person_initials(name), ID_TYPE_RESIDENT, number, id_sex, id_birth, phone, relation_code, residency_code,
         mask, member, employer[:100], note[:200],
     )
 

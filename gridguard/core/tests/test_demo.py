@@ -18,7 +18,7 @@ from gridguard.core.demo import (
     generate_demo,
 )
 from gridguard.core.identity import make_id_number, parse_id_number
-from gridguard.core.pinyin import initials
+from gridguard.core.pinyin import person_initials
 from gridguard.grids.models import GridNode, StaffAssignment
 from gridguard.people.models import Household, Organization, Person
 
@@ -54,7 +54,7 @@ def test_generates_the_town_with_valid_identity_numbers():
         parsed = parse_id_number(p.id_number)
         assert parsed.sex == p.sex and parsed.birth_date == p.birth_date
         assert p.birth_date <= today
-        assert p.name_initials == initials(p.name)
+        assert p.name_initials == person_initials(p.name)
         assert p.phone == "" or (len(p.phone) == 11 and p.phone[0] == "1" and p.phone[1] in "3456789")
         numbers.add(p.id_number)
     assert len(numbers) == 500
