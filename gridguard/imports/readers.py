@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,8 @@ from django.utils.translation import gettext as _
 
 from gridguard.core.errors import ApplicationError
 from gridguard.imports.columns import Column, ColumnMap, map_headers
+
+logger = logging.getLogger(__name__)
 
 EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".csv")
 HEADER_SEARCH_ROWS = 10  # a title row or two above the header is common in office files
@@ -83,8 +86,10 @@ def _xlsx_grids(path: Path) -> list[tuple[str, list[list[Any]]]]:
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for broken zips/xml
+        logger.info("unreadable .xlsx %s: %s", path.name, exc)  # the reader's own words, for the operator
         raise FileRefused(
-            "xlsx_invalid", _("无法读取 Excel 文件（文件损坏或不是 Excel 格式）：{error}").format(error=exc)
+            "xlsx_invalid",
+            _("无法读取 Excel 文件：文件已损坏，或不是真正的 Excel 文件（例如改了扩展名）。请用 Excel 打开后另存为 .xlsx 再上传"),
         ) from None
     grids = []
     try:

@@ -308,11 +308,17 @@ def person_move(
     relation: str | None = None,
     note: str = "",
 ) -> Person:
-    """Move a person into another household, or out of the jurisdiction (household=None)."""
+    """Move a person into another household, or out of the jurisdiction (household=None). A person
+    who moved out moves back in the same way (迁回): the same record, its history kept."""
     scope = _editor_scope(actor)
     scope.check(person.node_path)
-    if person.status != PersonStatus.ACTIVE:
-        raise ApplicationError("person_inactive", _("该人员已迁出或死亡，不能再变动"), field="person")
+    returning = person.status == PersonStatus.MOVED_OUT
+    if person.status == PersonStatus.DECEASED:
+        raise ApplicationError("person_inactive", _("该人员已死亡，不能再变动"), field="person")
+    if returning and household is None:
+        raise ApplicationError("moved_out", _("该人员已迁出；迁回时请填写迁入的住户"), field="household")
+    if returning:
+        _check_duplicate_id(person.id_number, exclude_pk=person.pk)
     if date > timezone.localdate():
         raise ApplicationError("date_future", _("变动日期不能晚于今天"), field="date")
     _check_after_birth(person.birth_date, date, "date")
@@ -322,6 +328,7 @@ def person_move(
         if old is not None and old.pk == household.pk:
             raise ApplicationError("same_household", _("该人员已在此户中"), field="household")
         kind = PersonEvent.Kind.TRANSFER if old is not None else PersonEvent.Kind.MOVE_IN
+        person.status = PersonStatus.ACTIVE
         relation = parse_relation(relation) if relation else None
         if (relation or person.relation) == Relation.HEAD:
             _check_head_free(household, person.pk)

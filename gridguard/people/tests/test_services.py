@@ -163,3 +163,18 @@ def test_event_dates_cannot_precede_birth_and_a_birth_is_a_newborn(home, bob):
     with pytest.raises(ApplicationError, match="早于"):
         services.person_register(actor=bob, household=home, date=dt.date(1970, 1, 1),
                                  data={"name": "王五", "id_number": idno(1990, 5)})
+
+
+def test_a_person_who_moved_out_moves_back_in_keeping_the_record(town, home, bob):
+    p = services.person_register(actor=bob, household=home, data={"name": "张三", "id_number": idno(1980, 1)})
+    services.person_move(actor=bob, person=p, household=None, date=timezone.localdate() - dt.timedelta(days=10))
+    with pytest.raises(ApplicationError, match="填写迁入的住户"):
+        services.person_move(actor=bob, person=p, household=None, date=timezone.localdate())
+    services.person_move(actor=bob, person=p, household=home, date=timezone.localdate(), relation="户主")
+    p.refresh_from_db()
+    home.refresh_from_db()
+    assert p.status == PersonStatus.ACTIVE and p.household == home and home.head == p
+    assert [e.kind for e in p.events.order_by("id")] == ["register", "move_out", "move_in"]
+    services.person_death(actor=bob, person=p, date=timezone.localdate())
+    with pytest.raises(ApplicationError, match="已死亡"):
+        services.person_move(actor=bob, person=p, household=home, date=timezone.localdate())
