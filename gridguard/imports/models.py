@@ -34,6 +34,7 @@ class ImportJob(models.Model):
     errors = models.JSONField(_("错误报告"), default=list, blank=True)
     summary = models.JSONField(_("结果"), default=dict, blank=True)
     message = models.CharField(_("说明"), max_length=500, blank=True)
+    language = models.CharField(max_length=10, blank=True)  # the uploader's: the report is written in it
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -88,6 +89,7 @@ class ExportJob(models.Model):
     stored_path = models.CharField(max_length=500, blank=True)
     message = models.CharField(_("说明"), max_length=500, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
+    language = models.CharField(max_length=10, blank=True)  # the requester's: messages are written in it
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

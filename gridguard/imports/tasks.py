@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
+from django.utils import translation
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
@@ -20,7 +22,8 @@ def import_job_task(job_id: int) -> None:
         logger.warning("import job %s vanished before it ran", job_id)
         return
     try:
-        import_job_run(job)
+        with translation.override(job.language or settings.LANGUAGE_CODE):  # the report in the uploader's
+            import_job_run(job)
     except Exception:  # the job is marked FAILED with the message by the service
         logger.exception("import job %s failed", job_id)
 
@@ -34,7 +37,8 @@ def export_job_task(job_id: int) -> None:
     if job is None:
         logger.warning("export job %s vanished before it ran", job_id)
         return
-    export_job_run(job)  # a failure is kept on the job, with its reason
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        export_job_run(job)  # a failure is kept on the job, with its reason
 
 
 @db_periodic_task(crontab(minute="7"))

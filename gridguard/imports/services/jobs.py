@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from gridguard.accounts.models import User
@@ -101,6 +101,7 @@ def import_job_create(
         good_rows_only=good_rows_only,
         root=root,
         created_by=actor,
+        language=translation.get_language() or "",
     )
     import_job_enqueue(job)
     return job

@@ -1,4 +1,5 @@
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from conftest import idno
 from gridguard.accounts.services import device_token_create
@@ -56,3 +57,17 @@ def test_other_users_job_is_not_visible(client, alice, street_official, town):
     other = _user("otherofficial", "community_official", town.west)
     client.force_login(other)
     assert client.get(f"/api/imports/{job_id}").status_code == 404
+
+
+def test_the_report_is_written_in_the_uploaders_language(client, alice, town, settings,
+                                                          django_capture_on_commit_callbacks):
+    client.force_login(alice)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    bad = "1号楼,202,钱七,110105194912310021,户主"
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.post("/api/imports", {"kind": "people", "root": town.a1.pk, "file": _csv(bad)})
+    with translation.override("zh-hans"):  # the worker's own language
+        for run in queued:
+            run()
+    job = client.get(f"/api/imports/{response.json()['id']}").json()
+    assert "check digit" in job["errors"][0]["message"].lower() and "rows" in job["message"]
