@@ -12,6 +12,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.utils import translation
 
 from gridguard.accounts.models import Role
 from gridguard.accounts.services import user_create
@@ -26,7 +27,9 @@ def _huey_immediate(settings):
 
     HUEY.immediate = True
     settings.AXES_ENABLED = True
+    translation.activate(settings.LANGUAGE_CODE)  # a request in English must not leave its language behind
     yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def idno(year: int = 1980, seq: int = 1, region: str = "110101", month: int = 1, day: int = 1) -> str:

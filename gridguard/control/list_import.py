@@ -36,7 +36,7 @@ from gridguard.accounts.scope import Scope
 from gridguard.accounts.services import audit_record
 from gridguard.control import rules, services
 from gridguard.control.models import Category, ControlOrder, Measure, OrderStatus, Policy
-from gridguard.core.errors import ApplicationError
+from gridguard.core.errors import ApplicationError, each_error
 from gridguard.core.normalize import clean_text
 from gridguard.grids.models import GridNode
 from gridguard.imports.addresses import AddressError, AddressIndex
@@ -241,8 +241,9 @@ def _parse_row(
     try:
         person = clean_person(person_data, today=today)
     except ApplicationError as exc:
-        field = exc.field or "name"
-        add(pos, _FIELD_COLUMN.get(field, field), exc.message, exc.code)
+        for error in each_error(exc):
+            field = error.field or "name"
+            add(pos, _FIELD_COLUMN.get(field, field), error.message, error.code)
         ok = False
     if person is not None:
         try:

@@ -47,3 +47,29 @@ class NotFound(ApplicationError):
         if message is None:
             message = _("记录不存在或不在您的管辖范围内")
         super().__init__("not_found", message, **kw)
+
+
+class FieldErrors(ApplicationError):
+    """Several fields are wrong at once (a form, an import row). Reads as its first error, so code
+    that shows one problem still works; ``errors`` holds them all, at most one per field."""
+
+    def __init__(self, errors: list[ApplicationError]):
+        self.errors: list[ApplicationError] = []
+        fields: set[str | None] = set()
+        for error in errors:
+            if error.field not in fields:
+                fields.add(error.field)
+                self.errors.append(error)
+        first = self.errors[0]
+        super().__init__(first.code, first.message, field=first.field, extra=first.extra)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = super().as_dict()
+        if len(self.errors) > 1:
+            data["errors"] = [e.as_dict() for e in self.errors]
+        return data
+
+
+def each_error(exc: ApplicationError) -> list[ApplicationError]:
+    """The errors an ApplicationError stands for: its ``errors`` (FieldErrors), or itself."""
+    return list(getattr(exc, "errors", None) or [exc])

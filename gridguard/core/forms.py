@@ -9,12 +9,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from gridguard.core.errors import ApplicationError, NotFound
+from gridguard.core.errors import ApplicationError, NotFound, each_error
 
 
 def add_service_error(form: forms.Form, exc: ApplicationError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
+    """Show a refused rule on its field (every field's, for FieldErrors), else above the form."""
+    for error in each_error(exc):
+        field = error.field if error.field in form.fields else None
+        if field is None or field not in form.errors:
+            form.add_error(field, error.message)
 
 
 def form_page(

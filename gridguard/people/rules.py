@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from gridguard.core.errors import ApplicationError
+from gridguard.core.errors import ApplicationError, FieldErrors
 from gridguard.core.identity import ID_TYPE_OTHER, ID_TYPE_PASSPORT, ID_TYPE_RESIDENT, read_id_number
 from gridguard.core.normalize import clean_id_number, clean_name, clean_phone, clean_text, validate_phone
 from gridguard.core.pinyin import initials, person_initials
@@ -357,46 +357,58 @@ def _id_number(value: object) -> str:
 
 
 def clean_person(data: dict, *, today: dt.date | None = None) -> PersonData:
-    """Validate one person's fields. Raises the first ApplicationError found."""
+    """Validate one person's fields. Raises FieldErrors (an ApplicationError: the first problem,
+    with ``errors`` holding every field's) so a form or a report row shows all that is wrong at once."""
     today = today or timezone.localdate()
     get = data.get
+    errors: list[ApplicationError] = []
+
+    def check(parse: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return parse(*args)
+        except ApplicationError as exc:
+            errors.append(exc)
+            return None
+
     raw_name = get("name")
     name = raw_name if type(raw_name) is str and _text(raw_name) is raw_name else clean_name(raw_name)
     if not name:
-        raise ApplicationError("name_required", _("姓名不能为空"), field="name")
-    if len(name) > 60:
-        raise ApplicationError("name_too_long", _("姓名不能超过 60 个字"), field="name")
-    id_type = _id_type(get("id_type"))
+        errors.append(ApplicationError("name_required", _("姓名不能为空"), field="name"))
+    elif len(name) > 60:
+        errors.append(ApplicationError("name_too_long", _("姓名不能超过 60 个字"), field="name"))
+    id_type = check(_id_type, get("id_type"))
     id_number = _id_number(get("id_number"))
-    sex = _sex(get("sex"))
+    sex = check(_sex, get("sex"))
     birth = get("birth_date")
     if type(birth) is not dt.date:
-        birth = parse_date(birth, "birth_date", gettext_noop("出生日期"))
+        birth = check(parse_date, birth, "birth_date", gettext_noop("出生日期"))
     if id_number and id_type == ID_TYPE_RESIDENT:
-        id_number, id_birth, id_sex = read_id_number(id_number)
-        if sex and sex != id_sex:
-            raise ApplicationError("sex_mismatch", _("性别与身份证号不符"), field="sex")
-        if birth and birth != id_birth:
-            raise ApplicationError("birth_mismatch", _("出生日期与身份证号不符"), field="birth_date")
-        sex, birth = id_sex, id_birth
+        read = check(read_id_number, id_number)
+        if read is not None:
+            id_number, id_birth, id_sex = read
+            if sex and sex != id_sex:
+                errors.append(ApplicationError("sex_mismatch", _("性别与身份证号不符"), field="sex"))
+            if birth and birth != id_birth:
+                errors.append(ApplicationError("birth_mismatch", _("出生日期与身份证号不符"), field="birth_date"))
+            sex, birth = id_sex, id_birth
     elif id_number and len(id_number) > 40:
-        raise ApplicationError("id_too_long", _("证件号码过长"), field="id_number")
+        errors.append(ApplicationError("id_too_long", _("证件号码过长"), field="id_number"))
     if birth is not None:
         if birth > today:
-            raise ApplicationError(
-                "birth_future",
-                _("出生日期 {date} 晚于今天").format(date=f"{birth:%Y-%m-%d}"),
-                field="birth_date",
-            )
-        if birth.year < 1890:
-            raise ApplicationError(
-                "birth_too_old",
-                _("出生日期 {date} 不合理").format(date=f"{birth:%Y-%m-%d}"),
-                field="birth_date",
-            )
-    phone = _phone(get("phone"))
-    relation = _relation(get("relation"))
-    residency = _residency(get("residency"))
+            errors.append(ApplicationError(
+                "birth_future", _("出生日期 {date} 晚于今天").format(date=f"{birth:%Y-%m-%d}"), field="birth_date"
+            ))
+        elif birth.year < 1890:
+            errors.append(ApplicationError(
+                "birth_too_old", _("出生日期 {date} 不合理").format(date=f"{birth:%Y-%m-%d}"), field="birth_date"
+            ))
+    phone = check(_phone, get("phone"))
+    relation = check(_relation, get("relation"))
+    residency = check(_residency, get("residency"))
+    tags = check(parse_tags, get("tags"))
+    party = check(_party_member, get("is_party_member"))
+    if errors:
+        raise FieldErrors(errors)
     return PersonData(
         name=name,
         name_initials=person_initials(name),
@@ -407,8 +419,8 @@ def clean_person(data: dict, *, today: dt.date | None = None) -> PersonData:
         phone=phone,
         relation=relation,
         residency=residency,
-        tags=parse_tags(get("tags")),
-        is_party_member=_party_member(get("is_party_member")),
+        tags=tags,
+        is_party_member=party,
         employer=_text(get("employer"))[:100],
         note=_text(get("note"))[:200],
     )

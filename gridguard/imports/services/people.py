@@ -50,7 +50,7 @@ from django.utils.translation import gettext as _
 from gridguard.accounts.models import AuditLog, User
 from gridguard.accounts.services import audit_record
 from gridguard.core.bulk import allocate_ids, copy_rows, db_datetime, insert_rows
-from gridguard.core.errors import ApplicationError
+from gridguard.core.errors import ApplicationError, each_error
 from gridguard.core.normalize import clean_text
 from gridguard.grids.models import GridNode
 from gridguard.imports.addresses import AddressError, AddressIndex
@@ -580,8 +580,9 @@ class _RowLoop:
                 try:
                     person = validate_person_row(dict(zip(PERSON_CELL_KEYS, cells, strict=True)), today=today)
                 except ApplicationError as exc:
-                    key = exc.field if exc.field in idx else "name"
-                    report.add(pos, key, row[idx[key]] if key in idx else "", exc.message, exc.code)
+                    for error in each_error(exc):  # every wrong cell of the row, not only the first
+                        key = error.field if error.field in idx else "name"
+                        report.add(pos, key, row[idx[key]] if key in idx else "", error.message, error.code)
                     person = None
             if person is None:
                 raw = clean_text(row[relation_i]) if relation_i is not None else ""

@@ -306,3 +306,12 @@ def test_persons_without_a_number_are_told_apart_by_household_and_name(town, ali
     assert [(e.row, e.column, e.code) for e in result.errors] == [
         (2, "姓名", "name_duplicate_ledger"), (4, "姓名", "name_duplicate_file")]
     assert "第 3 行" in result.errors[1].message
+
+
+def test_every_wrong_cell_of_a_row_is_reported_at_once(town, alice, csv_file):
+    head = ["姓名", "身份证号", "出生日期", "居住类型", "党员", "联系电话", "楼栋", "房号"]
+    path = csv_file([head, ["张三", "", "2000-02-30", "本地", "是的", "12345", "1号楼", "301"]])
+    result = run(alice, town.east, path)
+    assert result.status == "refused" and result.error_rows == 1
+    assert [(e.row, e.column) for e in result.errors] == [
+        (2, "出生日期"), (2, "联系电话"), (2, "居住类型"), (2, "党员")]

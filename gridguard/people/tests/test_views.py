@@ -146,3 +146,11 @@ def test_ledger_forms_refuse_a_role_that_may_not_keep_the_ledger(client, town, d
         assert response.status_code == 403, url
         assert "您的角色不能维护台账" in response.content.decode()
         assert zs.id_number not in response.content.decode()
+
+
+def test_person_form_shows_every_wrong_field_at_once(client, bob, data):
+    client.force_login(bob)
+    url = reverse("people:person_create") + f"?household={data['east'].pk}"
+    body = client.post(url, {"name": "李四", "id_type": "id", "id_number": "110105194912310021", "phone": "123",
+                             "relation": "spouse", "residency": "registered"}).content.decode()
+    assert "校验位错误" in body and "电话" in body and "格式不正确" in body
