@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gridguard.accounts.models import AuditLog
 from gridguard.accounts.scope import Scope
@@ -20,4 +23,51 @@ def audit_log_list(
         qs = qs.filter(action=action)
     if before_id:
         qs = qs.filter(id__lt=before_id)
-    return list(qs.order_by("-id")[:limit])
+    entries = list(qs.order_by("-id")[:limit])
+    for entry in entries:
+        entry.detail_text = detail_text(entry.detail)  # type: ignore[attr-defined]
+    return entries
+
+
+# Keys of AuditLog.detail that the services write, by name (others are shown as they are).
+DETAIL_LABELS = {
+    "rows": gettext_lazy("行数"), "masked": gettext_lazy("已脱敏"), "filters": gettext_lazy("筛选条件"),
+    "file": gettext_lazy("文件"), "job": gettext_lazy("任务"), "fields": gettext_lazy("字段"),
+    "persons": gettext_lazy("人数"), "households_created": gettext_lazy("新建户数"),
+    "households_joined": gettext_lazy("加入已有户数"), "heads": gettext_lazy("户主数"),
+    "households_without_head": gettext_lazy("无户主户数"), "organizations": gettext_lazy("单位数"),
+    "created": gettext_lazy("新建"), "orders": gettext_lazy("管控数"), "new_persons": gettext_lazy("新登记人数"),
+    "from": gettext_lazy("原"), "to": gettext_lazy("新"), "rename": gettext_lazy("改名"),
+    "move": gettext_lazy("移动"), "merge": gettext_lazy("合并"), "split": gettext_lazy("拆分"),
+    "reason": gettext_lazy("原因"), "event": gettext_lazy("事件"), "user": gettext_lazy("账号"),
+    "category": gettext_lazy("类别"), "measure": gettext_lazy("措施"), "days": gettext_lazy("天数"),
+    "team": gettext_lazy("人员"), "notice_no": gettext_lazy("通知书编号"), "released": gettext_lazy("解除"),
+    # the list filters of an export
+    "node": gettext_lazy("节点"), "search": gettext_lazy("查找"), "status": gettext_lazy("状态"),
+    "tag_bit": gettext_lazy("特殊人群"), "residency": gettext_lazy("居住类型"), "party": gettext_lazy("党员"),
+    "no_household": gettext_lazy("无户"), "rental": gettext_lazy("出租房"), "kind": gettext_lazy("类型"),
+    "key_place": gettext_lazy("重点场所"), "node_ids": gettext_lazy("节点"),
+}
+
+
+def detail_text(detail: Any) -> str:
+    """An audit record's detail as a line a person reads ("行数：120；已脱敏：是；文件：…")."""
+    if not isinstance(detail, dict):
+        return _value_text(detail)
+    return "；".join(
+        f"{DETAIL_LABELS.get(key, key)}：{_value_text(value, key in _CHANGES)}" for key, value in detail.items()
+        if value not in (None, "", [], {})
+    )
+
+
+_CHANGES = {"rename", "move"}  # [old, new]
+
+
+def _value_text(value: Any, change: bool = False) -> str:
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, dict):
+        return "，".join(f"{DETAIL_LABELS.get(k, k)} {_value_text(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return (" → " if change else "、").join(_value_text(v) for v in value)
+    return str(value)
