@@ -1,8 +1,16 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path, re_path
+from django.utils.translation import gettext as _
 
 from gridguard.api import api
+
+
+def api_not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """A URL under /api/ that no endpoint answers: JSON like every API error, not an HTML page."""
+    return JsonResponse({"code": "not_found", "message": _("没有这个接口，请查看 /api/docs")}, status=404)
+
 
 urlpatterns = [
     path("", include("gridguard.core.urls")),
@@ -14,6 +22,7 @@ urlpatterns = [
     path("p/", include("gridguard.control.public_urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    re_path(r"^api/(?P<rest>.*)$", api_not_found),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

@@ -155,3 +155,9 @@ def test_messages_are_translated_when_answered():
     with translation.override("en"):
         message = error_message({"type": "missing", "loc": ("query", "q"), "msg": ""}, FieldName("q", ""))
     assert "q" in message
+
+
+def test_an_unknown_api_url_answers_json(client):
+    response = client.get("/api/nope/123")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    assert "/api/docs" in response.json()["message"]
