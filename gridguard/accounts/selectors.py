@@ -54,9 +54,11 @@ def detail_text(detail: Any) -> str:
     """An audit record's detail as a line a person reads ("行数：120；已脱敏：是；文件：…")."""
     if not isinstance(detail, dict):
         return _value_text(detail)
+    order = {key: i for i, key in enumerate(DETAIL_LABELS)}  # PostgreSQL's jsonb keeps no key order
+    keys = sorted(detail, key=lambda k: (order.get(k, len(order)), k))
     return "；".join(
-        f"{DETAIL_LABELS.get(key, key)}：{_value_text(value, key in _CHANGES)}" for key, value in detail.items()
-        if value not in (None, "", [], {})
+        f"{DETAIL_LABELS.get(key, key)}：{_value_text(detail[key], key in _CHANGES)}" for key in keys
+        if detail[key] not in (None, "", [], {})
     )
 
 
@@ -67,7 +69,7 @@ def _value_text(value: Any, change: bool = False) -> str:
     if isinstance(value, bool):
         return _("是") if value else _("否")
     if isinstance(value, dict):
-        return "，".join(f"{DETAIL_LABELS.get(k, k)} {_value_text(v)}" for k, v in value.items())
+        return "，".join(f"{DETAIL_LABELS.get(k, k)} {_value_text(v)}" for k, v in sorted(value.items()))
     if isinstance(value, list | tuple):
         return (" → " if change else "、").join(_value_text(v) for v in value)
     return str(value)
