@@ -376,22 +376,22 @@ def template_workbook(kind: str) -> bytes:
 def report_workbook(job: ImportJob) -> bytes:
     """The job's row-by-row report: 行号, 列, 值, 问题."""
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("错误报告")
+    ws = wb.create_sheet(_("错误报告"))
     for letter, width in zip("ABCD", (8, 16, 24, 80), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
-    ws.append(_header_row(ws, ["行号", "列", "值", "问题"]))
+    ws.append(_header_row(ws, [_("行号"), _("列"), _("值"), _("问题")]))
     for err in job.errors:
         ws.append([err.get("row") or "", err.get("column", ""), err.get("value", ""), err.get("message", "")])
-    summary = wb.create_sheet("概况")
-    summary.append(["文件", job.filename])
-    summary.append(["状态", job.get_status_display()])
-    summary.append(["总行数", job.total_rows])
-    summary.append(["错误行数", job.error_rows])
-    summary.append(["已导入", job.imported_rows])
-    summary.append(["说明", job.message])
+    summary = wb.create_sheet(_("概况"))
+    summary.append([_("文件"), job.filename])
+    summary.append([_("状态"), job.get_status_display()])
+    summary.append([_("总行数"), job.total_rows])
+    summary.append([_("错误行数"), job.error_rows])
+    summary.append([_("已导入"), job.imported_rows])
+    summary.append([_("说明"), job.message])
     for warning in job.summary.get("warnings", []):
-        summary.append(["提示", warning])
+        summary.append([_("提示"), warning])
     buf = BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -1,8 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gridguard.core.errors import ApplicationError, each_error
 from gridguard.core.identity import ID_TYPE_CHOICES
 from gridguard.people.models import OrganizationKind, Relation, Residency, Sex, Tag
+from gridguard.people.rules import clean_person
 
 
 def tag_choices() -> list[tuple[int, str]]:
@@ -37,6 +39,23 @@ class PersonForm(forms.Form):
         data = dict(self.cleaned_data)
         data["tags"] = sum(1 << bit for bit in data.get("tags") or [])
         return data
+
+    def clean(self) -> dict:
+        """When a field already fails (a required one left empty, a choice not offered), the service
+        is not called: the ledger's rules check the other fields here, so that every wrong field
+        shows at once. (A masked number, sent back unchanged, is left to the service.)"""
+        cleaned = super().clean() or {}
+        if not self.errors:
+            return cleaned
+        raw = {name: self.data.get(self.add_prefix(name), "") for name in self.fields if name != "tags"}
+        try:
+            clean_person(raw)
+        except ApplicationError as exc:
+            for error in each_error(exc):
+                field = error.field if error.field in self.fields else None
+                if field is not None and field not in self.errors and "*" not in str(raw.get(field, "")):
+                    self.add_error(field, error.message)
+        return cleaned
 
 
 class HouseholdForm(forms.Form):

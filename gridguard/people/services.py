@@ -99,6 +99,20 @@ def _check_after_birth(birth_date: dt.date | None, date: dt.date, field: str) ->
         )
 
 
+def _check_room_free(node: GridNode, room: str, exclude_pk: int | None = None) -> None:
+    """One active household per room of a building, unit or compound (a household without a room
+    number is allowed several times: village households often have none)."""
+    others = Household.objects.filter(node=node, room=room, is_active=True)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    if others.exists():
+        raise ApplicationError(
+            "household_exists",
+            _("“{address} {room}”已有住户").format(address=address_for_node(node), room=room),
+            field="room",
+        )
+
+
 def _set_head(household: Household, person: Person | None) -> None:
     household.head = person
     household.save(update_fields=["head"])
@@ -118,12 +132,8 @@ def household_create(
     scope = _editor_scope(actor)
     scope.check(node.path)
     room = parse_room(room)
-    if room and Household.objects.filter(node=node, room=room, is_active=True).exists():
-        raise ApplicationError(
-            "household_exists",
-            _("“{address} {room}”已有住户").format(address=address_for_node(node), room=room),
-            field="room",
-        )
+    if room:
+        _check_room_free(node, room)
     now = timezone.now()
     household = Household.objects.create(
         node=node,
@@ -157,6 +167,8 @@ def household_update(*, actor: User, household: Household, data: dict[str, Any])
         "landlord_name": clean_text(data.get("landlord_name", household.landlord_name))[:40],
         "landlord_phone": validate_phone(clean_phone(data.get("landlord_phone", household.landlord_phone))),
     }
+    if new["room"] and new["room"] != household.room:
+        _check_room_free(household.node, new["room"], exclude_pk=household.pk)
     for field, value in new.items():
         if getattr(household, field) != value:
             changes[field] = [getattr(household, field), value]

@@ -1,8 +1,9 @@
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -88,21 +89,24 @@ _MASKS = {"id_number": mask_id_number, "phone": mask_phone, "landlord_phone": ma
 
 
 def _secret_fields(
-    request: HttpRequest, scope: Scope, initial: dict[str, Any], fields: tuple[str, ...]
-) -> tuple[dict[str, Any], QueryDict | None]:
-    """An edit form's initial values and POST data for the user's role. A role that may not reveal
-    sees the numbers and phones masked (as everywhere); a masked value sent back unchanged keeps
-    the ledger's value, a new value typed in full replaces it."""
-    data: QueryDict | None = request.POST if request.method == "POST" else None
+    scope: Scope, initial: dict[str, Any], fields: tuple[str, ...]
+) -> tuple[dict[str, Any], Callable[[dict[str, Any]], dict[str, Any]]]:
+    """An edit form's initial values for the user's role, and what turns its cleaned data into the
+    service's. A role that may not reveal sees the numbers and phones masked (as everywhere); a
+    masked value sent back unchanged keeps the ledger's value, a new value typed in full replaces
+    it. The stored values never reach the form: a form shown again with errors shows what was sent."""
     if scope.can_reveal:
-        return initial, data
+        return initial, lambda data: data
     masked = {f: _MASKS[f](initial[f]) if initial[f] else "" for f in fields}
-    if data is not None:
-        data = data.copy()
+
+    def unmask(data: dict[str, Any]) -> dict[str, Any]:
+        data = dict(data)
         for f in fields:
-            if masked[f] and data.get(f, "").strip() == masked[f]:
+            if masked[f] and str(data.get(f, "")).strip() == masked[f]:
                 data[f] = initial[f]
-    return {**initial, **masked}, data
+        return data
+
+    return {**initial, **masked}, unmask
 
 
 def _ledger_form(request: HttpRequest, form, title: str, run, done, back: str = "", message=None):  # type: ignore[no-untyped-def]
@@ -148,7 +152,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     scope = _editor(request)
     person = or_404(selectors.person_get, scope=scope, pk=pk)
-    initial, data = _secret_fields(request, scope, {
+    initial, unmask = _secret_fields(scope, {
         "name": person.name,
         "id_type": person.id_type,
         "id_number": person.id_number,
@@ -162,12 +166,12 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "employer": person.employer,
         "note": person.note,
     }, ("id_number", "phone"))
-    form = PersonForm(data, initial=initial)
+    form = PersonForm(request.POST or None, initial=initial)
     return _ledger_form(
         request,
         form,
         _("修改：{name}").format(name=person.name),
-        lambda data: services.person_update(actor=current_user(request), person=person, data=data),
+        lambda data: services.person_update(actor=current_user(request), person=person, data=unmask(data)),
         to("people:person"),
         back=f"/people/persons/{person.pk}/",
     )
@@ -264,15 +268,15 @@ def household_create(request: HttpRequest) -> HttpResponse:
 def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     scope = _editor(request)
     household = or_404(selectors.household_get, scope=scope, pk=pk)
-    initial, data = _secret_fields(
-        request, scope, {f: getattr(household, f) for f in ("room", "is_rental", "landlord_name", "landlord_phone")},
+    initial, unmask = _secret_fields(
+        scope, {f: getattr(household, f) for f in ("room", "is_rental", "landlord_name", "landlord_phone")},
         ("landlord_phone",),
     )
     return _ledger_form(
         request,
-        HouseholdForm(data, initial=initial),
+        HouseholdForm(request.POST or None, initial=initial),
         _("修改住户：{address}").format(address=household.address),
-        lambda d: services.household_update(actor=current_user(request), household=household, data=d),
+        lambda d: services.household_update(actor=current_user(request), household=household, data=unmask(d)),
         to("people:household"),
     )
 
@@ -307,17 +311,17 @@ def organization_form(request: HttpRequest, pk: int | None = None) -> HttpRespon
     if node is None:
         messages.error(request, _("请先选择所属网格"))
         return redirect("grids:tree")
-    data: QueryDict | None = request.POST or None
     initial: dict[str, Any] = {}
+    unmask: Callable[[dict[str, Any]], dict[str, Any]] = lambda d: d  # noqa: E731
     if org is not None:
-        initial, data = _secret_fields(
-            request, scope, {f: getattr(org, f) for f in OrganizationForm.base_fields}, ("contact_phone",)
+        initial, unmask = _secret_fields(
+            scope, {f: getattr(org, f) for f in OrganizationForm.base_fields}, ("contact_phone",)
         )
     actor = current_user(request)
 
     def run(d: dict) -> Any:
         if org is not None:
-            return services.organization_update(actor=actor, organization=org, data=d)
+            return services.organization_update(actor=actor, organization=org, data=unmask(d))
         return services.organization_create(actor=actor, node=node, data=d)
 
     title = (
@@ -325,7 +329,7 @@ def organization_form(request: HttpRequest, pk: int | None = None) -> HttpRespon
     )
     return _ledger_form(
         request,
-        OrganizationForm(data, initial=initial),
+        OrganizationForm(request.POST or None, initial=initial),
         title,
         run,
         to("people:organization"),

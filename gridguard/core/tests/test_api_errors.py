@@ -161,3 +161,10 @@ def test_an_unknown_api_url_answers_json(client):
     response = client.get("/api/nope/123")
     assert response.status_code == 404 and response.json()["code"] == "not_found"
     assert "/api/docs" in response.json()["message"]
+
+
+def test_a_post_to_an_unknown_api_url_is_a_json_404_not_the_csrf_page():
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post("/api/nothing", {"a": 1})
+    assert response.status_code == 404 and response.json()["code"] == "not_found"

@@ -178,3 +178,11 @@ def test_a_person_who_moved_out_moves_back_in_keeping_the_record(town, home, bob
     services.person_death(actor=bob, person=p, date=timezone.localdate())
     with pytest.raises(ApplicationError, match="已死亡"):
         services.person_move(actor=bob, person=p, household=home, date=timezone.localdate())
+
+
+def test_a_household_cannot_take_the_room_of_another(town, home, bob):
+    other = services.household_create(actor=bob, node=town.a1_b1, room="302")
+    with pytest.raises(ApplicationError) as err:
+        services.household_update(actor=bob, household=other, data={"room": "301"})
+    assert err.value.code == "household_exists" and err.value.field == "room"
+    services.household_update(actor=bob, household=other, data={"room": "303"})

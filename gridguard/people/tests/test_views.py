@@ -154,3 +154,21 @@ def test_person_form_shows_every_wrong_field_at_once(client, bob, data):
     body = client.post(url, {"name": "李四", "id_type": "id", "id_number": "110105194912310021", "phone": "123",
                              "relation": "spouse", "residency": "registered"}).content.decode()
     assert "校验位错误" in body and "电话" in body and "格式不正确" in body
+
+
+def test_a_refused_edit_form_shows_what_was_sent_not_the_stored_numbers(client, bob, data):
+    zs = data["zs"]
+    client.force_login(bob)
+    masked_id = zs.id_number[:4] + "*" * 10 + zs.id_number[-4:]
+    body = client.post(reverse("people:person_edit", args=[zs.pk]),
+                       _form_post(zs, name="", id_number=masked_id, phone="138****5678")).content.decode()
+    assert "这个字段是必填项" in body or "required" in body
+    assert zs.id_number not in body and "13812345678" not in body
+
+
+def test_a_required_field_left_empty_does_not_hide_the_other_wrong_fields(client, bob, data):
+    client.force_login(bob)
+    url = reverse("people:person_create") + f"?household={data['east'].pk}"
+    body = client.post(url, {"name": "", "id_type": "id", "id_number": "", "phone": "123", "birth_date": "abc",
+                             "relation": "spouse", "residency": "registered"}).content.decode()
+    assert "这个字段是必填项" in body and "电话号码“123”格式不正确" in body and "“abc”不是有效日期" in body
