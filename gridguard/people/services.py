@@ -159,16 +159,17 @@ def household_update(*, actor: User, household: Household, data: dict[str, Any])
     scope = _editor_scope(actor)
     scope.check(household.node_path)
     changes: dict[str, list[Any]] = {}
+    room = parse_room(data.get("room", household.room))
+    if room and room != household.room:
+        _check_room_free(household.node, room, exclude_pk=household.pk)
     new = {
-        "room": parse_room(data.get("room", household.room)),
+        "room": room,
         "is_rental": parse_bool(
             data.get("is_rental", household.is_rental), "is_rental", gettext_noop("出租房")
         ),
         "landlord_name": clean_text(data.get("landlord_name", household.landlord_name))[:40],
         "landlord_phone": validate_phone(clean_phone(data.get("landlord_phone", household.landlord_phone))),
     }
-    if new["room"] and new["room"] != household.room:
-        _check_room_free(household.node, new["room"], exclude_pk=household.pk)
     for field, value in new.items():
         if getattr(household, field) != value:
             changes[field] = [getattr(household, field), value]
