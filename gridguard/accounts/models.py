@@ -4,6 +4,7 @@ import hashlib
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from gridguard.core.paths import BinaryCharField
@@ -42,7 +43,7 @@ class Role(models.Model):
         verbose_name_plural = _("角色")
 
     def __str__(self) -> str:
-        return self.name
+        return gettext(self.name)  # the shipped role names are in the catalogue; others show as typed
 
 
 class User(AbstractUser):

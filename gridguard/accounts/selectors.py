@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,8 +26,15 @@ def audit_log_list(
         qs = qs.filter(id__lt=before_id)
     entries = list(qs.order_by("-id")[:limit])
     for entry in entries:
-        entry.detail_text = detail_text(entry.detail)  # type: ignore[attr-defined]
+        entry.detail_text = detail_text(entry.detail, _model_of(entry.object_type))  # type: ignore[attr-defined]
     return entries
+
+
+def _model_of(object_type: str) -> Any:
+    try:
+        return apps.get_model(object_type) if "." in object_type else None
+    except (LookupError, ValueError):
+        return None
 
 
 # Keys of AuditLog.detail that the services write, by name (others are shown as they are).
@@ -50,16 +58,23 @@ DETAIL_LABELS = {
 }
 
 
-def detail_text(detail: Any) -> str:
-    """An audit record's detail as a line a person reads ("行数：120；已脱敏：是；文件：…")."""
+def detail_text(detail: Any, model: Any = None) -> str:
+    """An audit record's detail as a line a person reads ("行数：120；已脱敏：是；文件：…"). A key that
+    is a field of the record's ``model`` is a change of that field ([old, new]), named by its label."""
     if not isinstance(detail, dict):
         return _value_text(detail)
+    fields = {f.name: f for f in model._meta.get_fields() if hasattr(f, "verbose_name")} if model else {}
     order = {key: i for i, key in enumerate(DETAIL_LABELS)}  # PostgreSQL's jsonb keeps no key order
     keys = sorted(detail, key=lambda k: (order.get(k, len(order)), k))
-    return "；".join(
-        f"{DETAIL_LABELS.get(key, key)}：{_value_text(detail[key], key in _CHANGES)}" for key in keys
-        if detail[key] not in (None, "", [], {})
-    )
+    parts = []
+    for key in keys:
+        value = detail[key]
+        if value in (None, "", [], {}):
+            continue
+        field = fields.get(key) if key not in DETAIL_LABELS else None
+        label = str(field.verbose_name) if field is not None else DETAIL_LABELS.get(key, key)
+        parts.append(f"{label}：{_value_text(value, key in _CHANGES or field is not None)}")
+    return "；".join(parts)
 
 
 _CHANGES = {"rename", "move"}  # [old, new]

@@ -24,7 +24,7 @@ class NodeChoiceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["target"].queryset = nodes if nodes is not None else GridNode.objects.none()  # type: ignore[attr-defined]
         self.fields["target"].label_from_instance = lambda n: (  # type: ignore[attr-defined]
-            "\u3000" * (n.depth - 1) + gettext("{name}（{level}）").format(name=n.name, level=n.level.name)
+            "\u3000" * (n.depth - 1) + gettext("{name}（{level}）").format(name=n.name, level=n.level)
         )
 
 

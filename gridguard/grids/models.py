@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
@@ -23,7 +24,7 @@ class Level(models.Model):
         verbose_name_plural = _("网格层级")
 
     def __str__(self) -> str:
-        return self.name
+        return gettext(self.name)  # the shipped level names are in the catalogue; others show as typed
 
 
 class GridNode(MP_Node):

@@ -11,7 +11,7 @@ from gridguard.imports.readers import EXTENSIONS
 
 class NodeChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: GridNode) -> str:  # type: ignore[override]
-        return "　" * (obj.depth - 1) + f"{obj.name}（{obj.level.name}）"
+        return "　" * (obj.depth - 1) + f"{obj.name}（{obj.level}）"
 
 
 class ImportForm(forms.Form):

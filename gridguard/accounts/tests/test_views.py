@@ -72,3 +72,10 @@ def test_audit_details_read_as_words(client, alice, town, admin_user):
     body = client.get(reverse("accounts:audit")).content.decode()
     assert "行数：120；已脱敏：是；筛选条件：节点 7；文件：人员台账.xlsx" in body
     assert "改名：1号楼 → 一号楼" in body and "&#x27;rows&#x27;" not in body
+
+
+def test_audit_details_name_the_fields_of_the_record(client, alice, town, admin_user):
+    AuditLog.objects.create(actor=admin_user, action="change", object_type="people.organization", object_repr="东城超市",
+                            node_path=town.a1.path, detail={"employees": ["5", "7"]})
+    client.force_login(alice)
+    assert "从业人数：5 → 7" in client.get(reverse("accounts:audit")).content.decode()
