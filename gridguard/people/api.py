@@ -213,7 +213,9 @@ def person_create(request: HttpRequest, payload: PersonCreateIn):  # type: ignor
 def person_update(request: HttpRequest, person_id: int, payload: PersonPatch):  # type: ignore[no-untyped-def]
     scope = scope_for(request.user)
     person = selectors.person_get(scope=scope, pk=person_id)
-    services.person_update(actor=current_user(request), person=person, data=payload.dict(exclude_unset=True))
+    # null means "leave as it is" (clear a text with ""): a null relation must not make the 户主 "其他"
+    data = payload.dict(exclude_unset=True, exclude_none=True)
+    services.person_update(actor=current_user(request), person=person, data=data)
     return PersonOut.of(selectors.person_get(scope=scope, pk=person_id), _tags())
 
 
@@ -381,6 +383,19 @@ class OrganizationCreateIn(OrganizationIn):
     node_id: int
 
 
+class OrganizationPatch(Schema):
+    """The fields to change; the others stay as they are."""
+
+    name: str | None = None
+    kind: str | None = None
+    credit_code: str | None = None
+    address: str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    employees: int | None = None
+    is_key_place: bool | None = None
+
+
 @router.get("/organizations", response=OrganizationPage)
 def organizations_list(  # type: ignore[no-untyped-def]
     request: HttpRequest,
@@ -418,9 +433,9 @@ def organization_create(request: HttpRequest, payload: OrganizationCreateIn):  #
 
 
 @router.patch("/organizations/{org_id}", response=OrganizationOut)
-def organization_update(request: HttpRequest, org_id: int, payload: OrganizationIn):  # type: ignore[no-untyped-def]
+def organization_update(request: HttpRequest, org_id: int, payload: OrganizationPatch):  # type: ignore[no-untyped-def]
     org = selectors.organization_get(scope=scope_for(request.user), pk=org_id)
     org = services.organization_update(
-        actor=current_user(request), organization=org, data=payload.dict(exclude_unset=True)
+        actor=current_user(request), organization=org, data=payload.dict(exclude_unset=True, exclude_none=True)
     )
     return OrganizationOut.of(org)

@@ -77,3 +77,20 @@ def test_api_tree_and_board(client, alice, town, data):
     assert client.get(f"/api/nodes/{town.west.pk}").status_code == 404
     board = client.get(f"/api/nodes/{town.a1.pk}/board").json()
     assert board["persons"] == 1 and board["households"] == 1
+
+
+def test_api_patch_changes_only_what_it_names(client, alice, town, data):
+    from gridguard.people.services import organization_create
+
+    org = organization_create(actor=alice, node=town.a1, data={"name": "东城超市", "kind": "supermarket"})
+    client.force_login(alice)
+    response = client.patch(f"/api/organizations/{org.pk}", {"employees": 7}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    org.refresh_from_db()
+    assert org.employees == 7 and org.name == "东城超市"
+    zs = data["zs"]
+    response = client.patch(f"/api/persons/{zs.pk}", {"relation": None, "employer": "县医院"},
+                            content_type="application/json")
+    assert response.status_code == 200, response.content
+    zs.refresh_from_db()
+    assert zs.relation == "head" and zs.employer == "县医院"
