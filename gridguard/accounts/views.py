@@ -39,16 +39,21 @@ def audit(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def tokens(request: HttpRequest) -> HttpResponse:
-    new_key = None
+    """The user's device tokens. A new token's key is shown once, on the page the POST redirects
+    to (kept in the session for that one page), so reloading the page makes no second token."""
     if request.method == "POST":
         try:
-            _, new_key = services.device_token_create(
+            _, key = services.device_token_create(
                 actor=current_user(request),
                 user=current_user(request),
                 name=request.POST.get("name", ""),
             )
         except ApplicationError as exc:
             messages.error(request, exc.message)
+        else:
+            request.session["new_device_token"] = key
+        return redirect("accounts:tokens")
+    new_key = request.session.pop("new_device_token", None)
     return render(
         request,
         "accounts/tokens.html",

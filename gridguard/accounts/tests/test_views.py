@@ -79,3 +79,15 @@ def test_audit_details_name_the_fields_of_the_record(client, alice, town, admin_
                             node_path=town.a1.path, detail={"employees": ["5", "7"]})
     client.force_login(alice)
     assert "从业人数：5 → 7" in client.get(reverse("accounts:audit")).content.decode()
+
+
+def test_a_new_token_is_shown_once_and_a_reload_makes_no_second(client, bob):
+    from gridguard.accounts.models import DeviceToken
+
+    client.force_login(bob)
+    response = client.post(reverse("accounts:tokens"), {"name": "门岗平板"})
+    assert response.status_code == 302
+    page = client.get(reverse("accounts:tokens")).content.decode()
+    assert 'id="new-key">gg_' in page
+    assert 'id="new-key"' not in client.get(reverse("accounts:tokens")).content.decode()
+    assert DeviceToken.objects.filter(user=bob).count() == 1
