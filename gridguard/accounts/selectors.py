@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,8 +26,9 @@ def audit_log_list(
     if before_id:
         qs = qs.filter(id__lt=before_id)
     entries = list(qs.order_by("-id")[:limit])
+    names = _names_in([entry.detail for entry in entries])
     for entry in entries:
-        entry.detail_text = detail_text(entry.detail, _model_of(entry.object_type))  # type: ignore[attr-defined]
+        entry.detail_text = detail_text(entry.detail, _model_of(entry.object_type), names)  # type: ignore[attr-defined]
     return entries
 
 
@@ -35,6 +37,32 @@ def _model_of(object_type: str) -> Any:
         return apps.get_model(object_type) if "." in object_type else None
     except (LookupError, ValueError):
         return None
+
+
+_ID_KEYS = {"node": "grids.GridNode", "node_ids": "grids.GridNode", "user": settings.AUTH_USER_MODEL}
+
+
+def _names_in(details: list[Any]) -> dict[tuple[str, int], str]:
+    """Names of the nodes and accounts the details name by id: one query per kind."""
+    wanted: dict[str, set[int]] = {}
+
+    def collect(detail: Any) -> None:
+        if isinstance(detail, dict):
+            for key, value in detail.items():
+                if key in _ID_KEYS:
+                    ids = value if isinstance(value, list) else [value]
+                    wanted.setdefault(_ID_KEYS[key], set()).update(v for v in ids if isinstance(v, int))
+                else:
+                    collect(value)
+
+    for detail in details:
+        collect(detail)
+    names: dict[tuple[str, int], str] = {}
+    for label, ids in wanted.items():
+        model = apps.get_model(label)
+        for pk, obj in model.objects.in_bulk(list(ids)).items():
+            names[(label, pk)] = str(obj)
+    return names
 
 
 # Keys of AuditLog.detail that the services write, by name (others are shown as they are).
@@ -58,33 +86,51 @@ DETAIL_LABELS = {
 }
 
 
-def detail_text(detail: Any, model: Any = None) -> str:
+def detail_text(detail: Any, model: Any = None, names: dict[tuple[str, int], str] | None = None) -> str:
     """An audit record's detail as a line a person reads ("行数：120；已脱敏：是；文件：…"). A key that
-    is a field of the record's ``model`` is a change of that field ([old, new]), named by its label."""
+    is a field of the record's ``model`` is a change of that field ([old, new]), named by its label;
+    coded values read as their choice labels, ids of nodes and accounts as names (``names``)."""
     if not isinstance(detail, dict):
-        return _value_text(detail)
+        return str(detail)
     fields = {f.name: f for f in model._meta.get_fields() if hasattr(f, "verbose_name")} if model else {}
-    order = {key: i for i, key in enumerate(DETAIL_LABELS)}  # PostgreSQL's jsonb keeps no key order
-    keys = sorted(detail, key=lambda k: (order.get(k, len(order)), k))
-    parts = []
-    for key in keys:
-        value = detail[key]
-        if value in (None, "", [], {}):
-            continue
-        field = fields.get(key) if key not in DETAIL_LABELS else None
-        label = str(field.verbose_name) if field is not None else DETAIL_LABELS.get(key, key)
-        parts.append(f"{label}：{_value_text(value, key in _CHANGES or field is not None)}")
-    return "；".join(parts)
+    return _DetailText(fields, names or {}).line(detail)
 
 
 _CHANGES = {"rename", "move"}  # [old, new]
+_EVENTS = {"create": gettext_lazy("生成"), "revoke": gettext_lazy("停用")}
 
 
-def _value_text(value: Any, change: bool = False) -> str:
-    if isinstance(value, bool):
-        return _("是") if value else _("否")
-    if isinstance(value, dict):
-        return "，".join(f"{DETAIL_LABELS.get(k, k)} {_value_text(v)}" for k, v in sorted(value.items()))
-    if isinstance(value, list | tuple):
-        return (" → " if change else "、").join(_value_text(v) for v in value)
-    return str(value)
+class _DetailText:
+    def __init__(self, fields: dict[str, Any], names: dict[tuple[str, int], str]):
+        self.fields = fields
+        self.names = names
+
+    def line(self, detail: dict[str, Any], sep: str = "；", colon: str = "：") -> str:
+        order = {key: i for i, key in enumerate(DETAIL_LABELS)}  # PostgreSQL's jsonb keeps no key order
+        parts = []
+        for key in sorted(detail, key=lambda k: (order.get(k, len(order)), k)):
+            value = detail[key]
+            if value in (None, "", [], {}):
+                continue
+            field = self.fields.get(key)
+            own = field is not None and key not in DETAIL_LABELS  # a field of the record: a change
+            label = str(field.verbose_name) if own and field is not None else DETAIL_LABELS.get(key, key)
+            parts.append(f"{label}{colon}{self.value(key, value, key in _CHANGES or own)}")
+        return sep.join(parts)
+
+    def value(self, key: str, value: Any, change: bool = False) -> str:
+        if isinstance(value, bool):
+            return _("是") if value else _("否")
+        if isinstance(value, dict):
+            return self.line(value, "，", " ")
+        if isinstance(value, list | tuple):
+            return (" → " if change else "、").join(self.value(key, v) for v in value)
+        if key in _ID_KEYS and isinstance(value, int):
+            return self.names.get((_ID_KEYS[key], value), str(value))
+        if key == "event" and value in _EVENTS:
+            return str(_EVENTS[value])
+        field = self.fields.get(key)
+        choices = getattr(field, "choices", None)
+        if choices:
+            return str(dict(choices).get(value, value))
+        return str(value)

@@ -64,13 +64,15 @@ def test_audit_log_lists_only_scoped_entries(client, alice, town, admin_user):
 
 
 def test_audit_details_read_as_words(client, alice, town, admin_user):
-    AuditLog.objects.create(actor=admin_user, action="export", object_repr="导出人员台账 120 条", node_path=town.a1.path,
-                            detail={"rows": 120, "masked": True, "filters": {"node": 7}, "file": "人员台账.xlsx"})
+    AuditLog.objects.create(actor=admin_user, action="export", object_type="people.person",
+                            object_repr="导出人员台账 120 条", node_path=town.a1.path,
+                            detail={"rows": 120, "masked": True, "filters": {"node": town.a1.pk, "status": "active"},
+                                    "file": "人员台账.xlsx"})
     AuditLog.objects.create(actor=admin_user, action="tree", object_repr="1号楼", node_path=town.a1.path,
                             detail={"rename": ["1号楼", "一号楼"]})
     client.force_login(alice)
     body = client.get(reverse("accounts:audit")).content.decode()
-    assert "行数：120；已脱敏：是；筛选条件：节点 7；文件：人员台账.xlsx" in body
+    assert "行数：120；已脱敏：是；筛选条件：节点 东城第一网格，状态 在册；文件：人员台账.xlsx" in body
     assert "改名：1号楼 → 一号楼" in body and "&#x27;rows&#x27;" not in body
 
 
