@@ -336,6 +336,7 @@ def person_move(
         raise ApplicationError("date_future", _("变动日期不能晚于今天"), field="date")
     _check_after_birth(person.birth_date, date, "date")
     old = person.household
+    changes: dict[str, list[Any]] = {}
     if household is not None:
         scope.check(household.node_path)
         if old is not None and old.pk == household.pk:
@@ -348,7 +349,8 @@ def person_move(
         person.household = household
         person.node = household.node
         person.node_path = household.node_path
-        if relation:
+        if relation and relation != person.relation:
+            changes["relation"] = [person.relation, relation]
             person.relation = relation
     else:
         kind = PersonEvent.Kind.MOVE_OUT
@@ -367,6 +369,7 @@ def person_move(
         date=date,
         household_from=old,
         household_to=household,
+        changes=changes,
         note=note[:200],
         actor=actor,
     )

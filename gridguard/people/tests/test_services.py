@@ -175,6 +175,7 @@ def test_a_person_who_moved_out_moves_back_in_keeping_the_record(town, home, bob
     home.refresh_from_db()
     assert p.status == PersonStatus.ACTIVE and p.household == home and home.head == p
     assert [e.kind for e in p.events.order_by("id")] == ["register", "move_out", "move_in"]
+    assert p.events.order_by("id").last().changes == {"relation": ["other", "head"]}
     services.person_death(actor=bob, person=p, date=timezone.localdate())
     with pytest.raises(ApplicationError, match="已死亡"):
         services.person_move(actor=bob, person=p, household=home, date=timezone.localdate())
