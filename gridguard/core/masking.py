@@ -15,3 +15,8 @@ def mask_phone(value: str) -> str:
     if len(value) < 7:
         return "*" * len(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+# The ledger fields that hold an identity number or a phone, and how each is masked.
+MASK_BY_FIELD = {"id_number": mask_id_number, "phone": mask_phone, "landlord_phone": mask_phone,
+                 "contact_phone": mask_phone}

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from gridguard.accounts.scope import Scope
 from gridguard.core.errors import ApplicationError, NotFound
-from gridguard.core.masking import mask_id_number, mask_phone
+from gridguard.core.masking import MASK_BY_FIELD
 from gridguard.core.normalize import clean_id_number, clean_phone, clean_text
 from gridguard.core.paths import PATH_END, prefix_q, subtree_q
 from gridguard.grids.models import GridNode
@@ -232,17 +232,13 @@ def person_events(person: Person, *, reveal: bool) -> list[Any]:
     return events
 
 
-SECRET_MASKS = {"id_number": mask_id_number, "phone": mask_phone, "landlord_phone": mask_phone,
-                "contact_phone": mask_phone}
-
-
 def masked_changes(changes: dict[str, Any], *, reveal: bool) -> dict[str, Any]:
     """An event's field changes ({field: [old, new]}) with numbers and phones masked unless ``reveal``."""
     if reveal:
         return changes
     return {
-        field: [SECRET_MASKS[field](v) if v else v for v in pair]
-        if field in SECRET_MASKS and isinstance(pair, list) else pair
+        field: [MASK_BY_FIELD[field](v) if v else v for v in pair]
+        if field in MASK_BY_FIELD and isinstance(pair, list) else pair
         for field, pair in changes.items()
     }
 

@@ -13,7 +13,7 @@ from gridguard.accounts.services import client_ip
 from gridguard.control import selectors as control_selectors
 from gridguard.core.errors import ApplicationError, PermissionDenied
 from gridguard.core.forms import form_page, or_404, to
-from gridguard.core.masking import mask_id_number, mask_phone
+from gridguard.core.masking import MASK_BY_FIELD
 from gridguard.people import selectors, services
 from gridguard.people.filters import (
     household_filters,
@@ -85,9 +85,6 @@ def _editor(request: HttpRequest) -> Scope:
     return scope
 
 
-_MASKS = {"id_number": mask_id_number, "phone": mask_phone, "landlord_phone": mask_phone, "contact_phone": mask_phone}
-
-
 def _secret_fields(
     scope: Scope, initial: dict[str, Any], fields: tuple[str, ...]
 ) -> tuple[dict[str, Any], Callable[[dict[str, Any]], dict[str, Any]]]:
@@ -97,7 +94,7 @@ def _secret_fields(
     it. The stored values never reach the form: a form shown again with errors shows what was sent."""
     if scope.can_reveal:
         return initial, lambda data: data
-    masked = {f: _MASKS[f](initial[f]) if initial[f] else "" for f in fields}
+    masked = {f: MASK_BY_FIELD[f](initial[f]) if initial[f] else "" for f in fields}
 
     def unmask(data: dict[str, Any]) -> dict[str, Any]:
         data = dict(data)
