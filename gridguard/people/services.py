@@ -45,7 +45,9 @@ PERSON_FIELDS = (
 )
 
 
-def _editor_scope(actor: User | None) -> Scope:
+def editor_scope(actor: User | None) -> Scope:
+    """The actor's scope when the role keeps the ledger (else PermissionDenied): the services'
+    check, and the ledger forms' before they show a record's values."""
     scope = scope_for(actor)
     if not scope.can_edit_ledger:
         raise PermissionDenied(_("您的角色不能维护台账"))
@@ -129,7 +131,7 @@ def household_create(
     landlord_phone: str = "",
     date: dt.date | None = None,
 ) -> Household:
-    scope = _editor_scope(actor)
+    scope = editor_scope(actor)
     scope.check(node.path)
     room = parse_room(room)
     if room:
@@ -156,7 +158,7 @@ def household_create(
 
 @transaction.atomic
 def household_update(*, actor: User, household: Household, data: dict[str, Any]) -> Household:
-    scope = _editor_scope(actor)
+    scope = editor_scope(actor)
     scope.check(household.node_path)
     changes: dict[str, list[Any]] = {}
     room = parse_room(data.get("room", household.room))
@@ -195,7 +197,7 @@ def household_move(
     *, actor: User, household: Household, node: GridNode, date: dt.date | None = None
 ) -> Household:
     """Regrid one household (e.g. a building re-assigned). Members follow; history is kept."""
-    scope = _editor_scope(actor)
+    scope = editor_scope(actor)
     scope.check(household.node_path)
     scope.check(node.path)
     old = household.address
@@ -229,7 +231,7 @@ def person_register(
 ) -> Person:
     """Register a person (moved in, found on a visit) or a birth, in a household or at a node.
     ``scope``: the caller's, already checked (an import run by the system passes its own)."""
-    scope = scope or _editor_scope(actor)
+    scope = scope or editor_scope(actor)
     if not scope.can_edit_ledger:
         raise PermissionDenied(_("您的角色不能维护台账"))
     if household is None and node is None:
@@ -279,7 +281,7 @@ def person_register(
 
 @transaction.atomic
 def person_update(*, actor: User, person: Person, data: dict[str, Any]) -> Person:
-    scope = _editor_scope(actor)
+    scope = editor_scope(actor)
     scope.check(person.node_path)
     merged = {f: getattr(person, f) for f in PERSON_FIELDS}
     merged["tags"] = person.tags
@@ -323,7 +325,7 @@ def person_move(
 ) -> Person:
     """Move a person into another household, or out of the jurisdiction (household=None). A person
     who moved out moves back in the same way (迁回): the same record, its history kept."""
-    scope = _editor_scope(actor)
+    scope = editor_scope(actor)
     scope.check(person.node_path)
     returning = person.status == PersonStatus.MOVED_OUT
     if person.status == PersonStatus.DECEASED:
@@ -378,7 +380,7 @@ def person_move(
 
 @transaction.atomic
 def person_death(*, actor: User, person: Person, date: dt.date, note: str = "") -> Person:
-    scope = _editor_scope(actor)
+    scope = editor_scope(actor)
     scope.check(person.node_path)
     if person.status != PersonStatus.ACTIVE:
         raise ApplicationError("person_inactive", _("该人员已迁出或死亡"), field="person")
@@ -420,7 +422,7 @@ def person_reveal(*, actor: User, person: Person, ip: str | None = None) -> dict
 
 @transaction.atomic
 def organization_create(*, actor: User | None, node: GridNode, data: dict[str, Any]) -> Organization:
-    scope = _editor_scope(actor)
+    scope = editor_scope(actor)
     scope.check(node.path)
     now = timezone.now()
     org = Organization.objects.create(
@@ -438,7 +440,7 @@ def organization_create(*, actor: User | None, node: GridNode, data: dict[str, A
 
 @transaction.atomic
 def organization_update(*, actor: User, organization: Organization, data: dict[str, Any]) -> Organization:
-    scope = _editor_scope(actor)
+    scope = editor_scope(actor)
     scope.check(organization.node_path)
     merged = {
         f: getattr(organization, f)

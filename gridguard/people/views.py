@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from gridguard.accounts.scope import Scope, current_user, scope_for
 from gridguard.accounts.services import client_ip
 from gridguard.control import selectors as control_selectors
-from gridguard.core.errors import ApplicationError, PermissionDenied
+from gridguard.core.errors import ApplicationError
 from gridguard.core.forms import form_page, or_404, to
 from gridguard.core.masking import MASK_BY_FIELD
 from gridguard.people import selectors, services
@@ -79,10 +79,7 @@ def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 def _editor(request: HttpRequest) -> Scope:
     """The scope of a user whose role keeps the ledger; any other gets the 403 page, on GET too
     (a form shows the record's values)."""
-    scope = scope_for(request.user)
-    if not scope.can_edit_ledger:
-        raise PermissionDenied(_("您的角色不能维护台账"))
-    return scope
+    return services.editor_scope(current_user(request))
 
 
 def _secret_fields(
