@@ -96,6 +96,7 @@ def detail_text(detail: Any, model: Any = None, names: dict[tuple[str, int], str
     return _DetailText(fields, names or {}).line(detail)
 
 
+_DETAIL_ORDER = {key: i for i, key in enumerate(DETAIL_LABELS)}  # PostgreSQL's jsonb keeps no key order
 _CHANGES = {"rename", "move"}  # [old, new]
 _EVENTS = {"create": gettext_lazy("生成"), "revoke": gettext_lazy("停用")}
 
@@ -106,9 +107,8 @@ class _DetailText:
         self.names = names
 
     def line(self, detail: dict[str, Any], sep: str = "；", colon: str = "：") -> str:
-        order = {key: i for i, key in enumerate(DETAIL_LABELS)}  # PostgreSQL's jsonb keeps no key order
         parts = []
-        for key in sorted(detail, key=lambda k: (order.get(k, len(order)), k)):
+        for key in sorted(detail, key=lambda k: (_DETAIL_ORDER.get(k, len(_DETAIL_ORDER)), k)):
             value = detail[key]
             if value in (None, "", [], {}):
                 continue
