@@ -70,6 +70,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "gridguard.core.context_processors.scope",
             ],
+            # the project's filters in every template: {% if scope|can:"people.reveal" %}, mask_id, …
+            "builtins": ["gridguard.core.templatetags.gridguard"],
         },
     },
 ]

@@ -16,26 +16,7 @@ class Role(models.Model):
     code = models.SlugField(_("代码"), max_length=40, unique=True)
     name = models.CharField(_("名称"), max_length=40)
     sees_everything = models.BooleanField(_("全域可见（系统管理员）"), default=False)
-    can_reveal = models.BooleanField(_("可查看完整身份证号与电话"), default=False)
-    can_export = models.BooleanField(_("可导出"), default=False)
-    can_import = models.BooleanField(_("可导入"), default=False)
-    can_edit_ledger = models.BooleanField(_("可维护台账"), default=False)
-    can_manage_tree = models.BooleanField(_("可调整网格"), default=False)
-    can_manage_staff = models.BooleanField(_("可分配人员"), default=False)
-    can_read_audit = models.BooleanField(_("可查阅审计日志"), default=False)
-    can_control = models.BooleanField(_("可下达、变更、解除管控"), default=False)
     sort = models.PositiveSmallIntegerField(_("排序"), default=0)
-
-    CAPABILITIES = (
-        "can_reveal",
-        "can_export",
-        "can_import",
-        "can_edit_ledger",
-        "can_manage_tree",
-        "can_manage_staff",
-        "can_read_audit",
-        "can_control",
-    )
 
     class Meta:
         ordering = ["sort", "id"]
@@ -44,6 +25,37 @@ class Role(models.Model):
 
     def __str__(self) -> str:
         return gettext(self.name)  # the shipped role names are in the catalogue; others show as typed
+
+
+class RolePermission(models.Model):
+    """A named right (declared by an app in its plug.py, e.g. "control.order") held by a role."""
+
+    role = models.ForeignKey(Role, verbose_name=_("角色"), on_delete=models.CASCADE, related_name="grants")
+    code = models.CharField(_("权限"), max_length=80)
+
+    class Meta:
+        ordering = ["role_id", "code"]
+        constraints = [models.UniqueConstraint(fields=["role", "code"], name="uniq_role_permission")]
+        verbose_name = _("角色权限")
+        verbose_name_plural = _("角色权限")
+
+    def __str__(self) -> str:
+        return f"{self.role} · {self.code}"
+
+
+class DeclaredPermission(models.Model):
+    """A right that the platform has seen declared: its default roles were granted it once, when it
+    first appeared. An administrator's later changes to the roles are then left alone."""
+
+    code = models.CharField(max_length=80, primary_key=True)
+    first_seen = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("已登记权限")
+        verbose_name_plural = _("已登记权限")
+
+    def __str__(self) -> str:
+        return self.code
 
 
 class User(AbstractUser):

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.utils.translation import gettext as _
 
-from gridguard.core.errors import NotFound
+from gridguard.core.errors import NotFound, PermissionDenied
 from gridguard.core.paths import PATH_END, any_subtree_q
+from gridguard.core.plug import known_permission, permission_codes
 
 if TYPE_CHECKING:
     from gridguard.accounts.models import User
@@ -19,15 +21,20 @@ class Scope:
     user_id: int | None
     everything: bool
     paths: tuple[str, ...]
-    can_reveal: bool = False
-    can_export: bool = False
-    can_import: bool = False
-    can_edit_ledger: bool = False
-    can_manage_tree: bool = False
-    can_manage_staff: bool = False
-    can_read_audit: bool = False
-    can_control: bool = False
+    perms: frozenset[str] = frozenset()  # the named rights of the user's role (core.plug)
     role_code: str = ""
+
+    def has(self, code: str) -> bool:
+        """Whether the user's role holds the right ``code`` ("control.order"); an undeclared code
+        is a programming error (KeyError), not a silent no."""
+        known_permission(code)
+        return code in self.perms
+
+    def require(self, code: str, message: str | None = None) -> None:
+        """Raise PermissionDenied (with ``message``, else a message naming the right) unless held."""
+        if not self.has(code):
+            label = known_permission(code).label
+            raise PermissionDenied(message or _("无权操作：您的角色没有“{right}”权限").format(right=label))
 
     def q(self, field: str = "node_path") -> models.Q:
         if self.everything:
@@ -61,6 +68,12 @@ def minimal_paths(paths: list[str]) -> tuple[str, ...]:
 NO_ACCESS = Scope(user_id=None, everything=False, paths=())
 
 
+def system_scope() -> Scope:
+    """The command line acts as the system: everything, every right. Views and the API always pass
+    a real (or anonymous) user, whose scope comes from the user's role and nodes."""
+    return Scope(user_id=None, everything=True, paths=(), perms=permission_codes(), role_code="system")
+
+
 def scope_for(user) -> Scope:  # type: ignore[no-untyped-def]
     """The user's scope, computed once per request and cached on the user object."""
     if user is None or not user.is_authenticated or not user.is_active:
@@ -68,14 +81,19 @@ def scope_for(user) -> Scope:  # type: ignore[no-untyped-def]
     cached = getattr(user, "_gg_scope", None)
     if cached is not None:
         return cached
-    from gridguard.accounts.models import Role
+    from gridguard.accounts.models import RolePermission
 
     role = user.role
     everything = user.is_superuser or bool(role and role.sees_everything)
     paths = () if everything else minimal_paths(list(user.nodes.values_list("path", flat=True)))
-    flags = {name: bool(user.is_superuser or (role and getattr(role, name))) for name in Role.CAPABILITIES}
+    if user.is_superuser:
+        perms = permission_codes()
+    elif role is None:
+        perms = frozenset()
+    else:
+        perms = frozenset(RolePermission.objects.filter(role_id=role.pk).values_list("code", flat=True))
     scope = Scope(
-        user_id=user.pk, everything=everything, paths=paths, role_code=role.code if role else "", **flags
+        user_id=user.pk, everything=everything, paths=paths, perms=perms, role_code=role.code if role else ""
     )
     user._gg_scope = scope
     return scope

@@ -18,7 +18,7 @@ from gridguard.core.errors import PermissionDenied
 def audit_log_list(
     *, scope: Scope, action: str = "", before_id: int | None = None, limit: int = 50
 ) -> list[AuditLog]:
-    if not scope.can_read_audit:
+    if not scope.has("accounts.audit"):
         raise PermissionDenied(_("您的角色不能查阅审计日志"))
     qs: QuerySet[AuditLog] = scope.filter(AuditLog.objects.select_related("actor"))
     if action:

@@ -130,3 +130,73 @@ def device_token_authenticate(key: str) -> User | None:
         return None
     DeviceToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user
+
+
+# --- roles and their rights -------------------------------------------------------------------
+
+
+def permissions_sync(*, using: str = "default") -> list[str]:
+    """Grant each right declared for the first time (core.plug) to its default roles, and remember
+    it as declared, so an administrator's later changes are never undone. Returns the new codes."""
+    from gridguard.accounts.models import DeclaredPermission, RolePermission
+    from gridguard.core.plug import registry
+
+    seen = set(DeclaredPermission.objects.using(using).values_list("code", flat=True))
+    new = [perm for code, perm in registry.permissions.items() if code not in seen]
+    if not new:
+        return []
+    with transaction.atomic(using=using):
+        roles = {r.code: r for r in Role.objects.using(using).all()}
+        RolePermission.objects.using(using).bulk_create(
+            [RolePermission(role=roles[rc], code=perm.code) for perm in new for rc in perm.roles if rc in roles],
+            ignore_conflicts=True,
+        )
+        DeclaredPermission.objects.using(using).bulk_create(
+            [DeclaredPermission(code=perm.code) for perm in new], ignore_conflicts=True
+        )
+    return [perm.code for perm in new]
+
+
+def _clean_permissions(codes: Iterable[str]) -> list[str]:
+    from gridguard.core.plug import registry
+
+    codes = sorted(set(codes))
+    unknown = [c for c in codes if c not in registry.permissions]
+    if unknown:
+        raise ApplicationError(
+            "permission_unknown", _("没有这些权限：{codes}").format(codes="、".join(unknown)), field="permissions"
+        )
+    return codes
+
+
+@transaction.atomic
+def role_create(
+    *, actor: User | None, code: str, name: str, permissions: Iterable[str] = (), sees_everything: bool = False
+) -> Role:
+    from gridguard.accounts.models import RolePermission
+
+    codes = _clean_permissions(permissions)
+    if Role.objects.filter(code=code).exists():
+        raise ApplicationError("role_code_taken", _("角色代码“{code}”已存在").format(code=code), field="code")
+    role = Role.objects.create(code=code, name=name, sees_everything=sees_everything)
+    RolePermission.objects.bulk_create([RolePermission(role=role, code=c) for c in codes])
+    audit_record(actor=actor, action=AuditLog.Action.CREATE, obj=role, detail={"permissions": codes})
+    return role
+
+
+@transaction.atomic
+def role_permissions_set(*, actor: User | None, role: Role, permissions: Iterable[str]) -> list[str]:
+    """Give ``role`` exactly ``permissions``; the change (added, removed) is audited."""
+    from gridguard.accounts.models import RolePermission
+
+    codes = _clean_permissions(permissions)
+    before = set(RolePermission.objects.filter(role=role).values_list("code", flat=True))
+    added, removed = sorted(set(codes) - before), sorted(before - set(codes))
+    if added or removed:
+        RolePermission.objects.filter(role=role, code__in=removed).delete()
+        RolePermission.objects.bulk_create([RolePermission(role=role, code=c) for c in added])
+        audit_record(
+            actor=actor, action=AuditLog.Action.CHANGE, obj=role,
+            detail={"permissions_added": added, "permissions_removed": removed},
+        )
+    return codes

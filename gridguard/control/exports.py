@@ -51,7 +51,7 @@ def _released(order: ControlOrder) -> str:
 
 def order_export(*, actor: User, out: IO[bytes] | str, ip: str | None = None, **filters: Any) -> ExportResult:
     scope: Scope = export_scope(actor)
-    masked = not scope.can_reveal
+    masked = not scope.has("people.reveal")
     idno = mask_id_number if masked else str
     phone = mask_phone if masked else str
 

@@ -334,7 +334,7 @@ def _match_ledger(parsed: list[ListRow], scope: Scope, root: GridNode, add: Any)
     for number, row in by_number.items():
         hit = found.get(number)
         if hit is None:
-            if not scope.can_edit_ledger:
+            if not scope.has("people.edit"):
                 add(
                     row.pos,
                     "id_number",

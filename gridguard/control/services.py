@@ -57,7 +57,7 @@ TEAM_DUTIES = {
 
 def _controller_scope(actor: User | None) -> Scope:
     scope = scope_for(actor)
-    if not scope.can_control:
+    if not scope.has("control.order"):
         raise PermissionDenied(_("您的角色不能下达或变更管控措施"))
     return scope
 
@@ -196,7 +196,7 @@ def order_create(
 ) -> ControlOrder:
     """Put a person under a measure. A person has at most one active order."""
     scope = scope or _controller_scope(actor)
-    if not scope.can_control:
+    if not scope.has("control.order"):
         raise PermissionDenied(_("您的角色不能下达或变更管控措施"))
     scope.check(person.node_path)
     now = now or timezone.now()

@@ -153,7 +153,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "check_form": CheckForm(),
             "need_form": NeedForm(),
             "result_form": TestResultForm(),
-            "can_control": scope.can_control and scope.covers(order.node_path),
+            "can_control": scope.has("control.order") and scope.covers(order.node_path),
             "today": timezone.localdate(),
         },
     )

@@ -26,7 +26,7 @@ PATHED_TABLES = ("people_household", "people_person", "people_organization")
 
 
 def _require_tree_rights(scope: Scope, *nodes: GridNode) -> None:
-    if not scope.can_manage_tree:
+    if not scope.has("grids.manage_tree"):
         raise PermissionDenied(_("您的角色不能调整网格"))
     for node in nodes:
         scope.check(node.path)
@@ -74,7 +74,7 @@ def node_create(
     if check_scope:
         scope = scope_for(actor)
         if parent is None:
-            if not scope.everything or not scope.can_manage_tree:
+            if not scope.everything or not scope.has("grids.manage_tree"):
                 raise PermissionDenied(_("只有系统管理员可以建立顶级节点"))
         else:
             _require_tree_rights(scope, parent)
@@ -300,7 +300,7 @@ def staff_assign(
     from gridguard.core.normalize import clean_phone, validate_phone
 
     scope = scope_for(actor)
-    if not scope.can_manage_staff:
+    if not scope.has("grids.manage_staff"):
         raise PermissionDenied(_("您的角色不能分配网格人员"))
     scope.check(node.path)
     if duty not in Duty.values:
@@ -325,7 +325,7 @@ def staff_assign(
 @transaction.atomic
 def staff_remove(*, actor: User, assignment: StaffAssignment) -> None:
     scope = scope_for(actor)
-    if not scope.can_manage_staff:
+    if not scope.has("grids.manage_staff"):
         raise PermissionDenied(_("您的角色不能分配网格人员"))
     scope.check(assignment.node.path)
     assignment.until = timezone.localdate()

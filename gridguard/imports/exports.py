@@ -2,8 +2,8 @@
 
 Exports are written with openpyxl in write-only mode straight from the keyset streams of
 ``imports.selectors`` (one batch in memory at a time). Identity numbers and phones are masked
-unless the user's role may see them (``scope.can_reveal``); every export requires
-``scope.can_export`` and writes one AuditLog EXPORT record.
+unless the user's role may see them (``scope.has("people.reveal")``); every export requires
+``scope.has("imports.export")`` and writes one AuditLog EXPORT record.
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ def export_response(run: Callable[..., ExportResult], *, actor: User, ip: str | 
 
 def export_scope(actor: User | None) -> Scope:
     scope = scope_for(actor)
-    if not scope.can_export:
+    if not scope.has("imports.export"):
         raise PermissionDenied(_("您的角色不能导出数据"))
     return scope
 
@@ -181,7 +181,7 @@ def person_export(
     """Write the persons matching ``filters`` (those of people.selectors.person_page) to ``out``."""
     scope = export_scope(actor)
     node = filters.get("node")
-    masked = not scope.can_reveal
+    masked = not scope.has("people.reveal")
     labels = node_labels(scope, node)
     tags = _tag_names()
     sex, relation, residency = _choices(Sex.choices), _choices(Relation.choices), _choices(Residency.choices)
@@ -218,7 +218,7 @@ def household_export(
     """Write the households matching ``filters`` (those of people.selectors.household_page) to ``out``."""
     scope = export_scope(actor)
     node = filters.get("node")
-    masked = not scope.can_reveal
+    masked = not scope.has("people.reveal")
     labels = node_labels(scope, node)
     phone = mask_phone if masked else (lambda v: v or "")
     columns: list[tuple[str, int, Callable[[dict[str, Any]], Any]]] = [
@@ -245,7 +245,7 @@ def organization_export(
     """Write the organizations matching ``filters`` (those of organization_page) to ``out``."""
     scope = export_scope(actor)
     node = filters.get("node")
-    masked = not scope.can_reveal
+    masked = not scope.has("people.reveal")
     labels = node_labels(scope, node)
     kinds = _choices(OrganizationKind.choices)
     phone = mask_phone if masked else str

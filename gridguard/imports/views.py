@@ -34,13 +34,13 @@ def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
 def job_list(request: HttpRequest) -> HttpResponse:
     """The user's import jobs and the upload form."""
     scope = scope_for(request.user)
-    if not scope.can_import:
+    if not scope.has("imports.import"):
         return _forbidden(request, _("您的角色不能导入数据"))
     user = current_user(request)
     kinds = [
         (k, str(label))
         for k, label in ImportJob.Kind.choices
-        if k != ImportJob.Kind.CONTROL_LIST or scope.can_control
+        if k != ImportJob.Kind.CONTROL_LIST or scope.has("control.order")
     ]
     initial = {"kind": request.GET["kind"]} if request.GET.get("kind") in dict(kinds) else None
     form = ImportForm(
@@ -70,7 +70,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "jobs": selectors.job_list(user=user),
             "kinds": kinds,
-            "can_control": scope.can_control,
+            "can_control": scope.has("control.order"),
         },
     )
 
@@ -130,7 +130,7 @@ def export(request: HttpRequest, kind: str) -> HttpResponse | FileResponse:
     if run is None:
         raise Http404()
     scope = scope_for(request.user)
-    if not scope.can_export:
+    if not scope.has("imports.export"):
         return _forbidden(request, _("您的角色不能导出数据"))
     user = current_user(request)
     filters = FILTERS[kind](request.GET, user)
@@ -158,7 +158,7 @@ def _export_job(request: HttpRequest, pk: int) -> ExportJob:
 @login_required
 def export_list(request: HttpRequest) -> HttpResponse:
     """The user's background exports, newest first."""
-    if not scope_for(request.user).can_export:
+    if not scope_for(request.user).has("imports.export"):
         return _forbidden(request, _("您的角色不能导出数据"))
     context = {
         "jobs": selectors.export_job_list(user=current_user(request)),

@@ -191,7 +191,7 @@ def person_events(request: HttpRequest, person_id: int):  # type: ignore[no-unty
             at=e.at,
             actor=str(e.actor or ""),
         )
-        for e in selectors.person_events(person, reveal=scope.can_reveal)
+        for e in selectors.person_events(person, reveal=scope.has("people.reveal"))
     ]
 
 

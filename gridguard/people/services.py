@@ -49,7 +49,7 @@ def editor_scope(actor: User | None) -> Scope:
     """The actor's scope when the role keeps the ledger (else PermissionDenied): the services'
     check, and the ledger forms' before they show a record's values."""
     scope = scope_for(actor)
-    if not scope.can_edit_ledger:
+    if not scope.has("people.edit"):
         raise PermissionDenied(_("您的角色不能维护台账"))
     return scope
 
@@ -232,7 +232,7 @@ def person_register(
     """Register a person (moved in, found on a visit) or a birth, in a household or at a node.
     ``scope``: the caller's, already checked (an import run by the system passes its own)."""
     scope = scope or editor_scope(actor)
-    if not scope.can_edit_ledger:
+    if not scope.has("people.edit"):
         raise PermissionDenied(_("您的角色不能维护台账"))
     if household is None and node is None:
         raise ApplicationError("place_required", _("请选择所在户或所属网格"), field="household")
@@ -408,7 +408,7 @@ def person_reveal(*, actor: User, person: Person, ip: str | None = None) -> dict
     """Full identity number and phone, for roles that may see them; every reveal is audited."""
     scope = scope_for(actor)
     scope.check(person.node_path)
-    if not scope.can_reveal:
+    if not scope.has("people.reveal"):
         raise PermissionDenied(_("您的角色不能查看完整证件号码和电话"))
     audit_record(
         actor=actor,

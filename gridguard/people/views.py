@@ -57,7 +57,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "people/person.html",
         {
             "person": person,
-            "events": selectors.person_events(person, reveal=scope.can_reveal),
+            "events": selectors.person_events(person, reveal=scope.has("people.reveal")),
             "tags": list(Tag.objects.all()),
             "orders": control_selectors.person_orders(person),
         },
@@ -89,7 +89,7 @@ def _secret_fields(
     service's. A role that may not reveal sees the numbers and phones masked (as everywhere); a
     masked value sent back unchanged keeps the ledger's value, a new value typed in full replaces
     it. The stored values never reach the form: a form shown again with errors shows what was sent."""
-    if scope.can_reveal:
+    if scope.has("people.reveal"):
         return initial, lambda data: data
     masked = {f: MASK_BY_FIELD[f](initial[f]) if initial[f] else "" for f in fields}
 

@@ -23,7 +23,7 @@ def test_community_official_covers_all_its_grids(town, alice):
     scope = scope_for(alice)
     assert scope.covers(town.a1.path) and scope.covers(town.a2.path)
     assert not scope.covers(town.west.path)
-    assert scope.can_reveal and scope.can_export
+    assert scope.has("people.reveal") and scope.has("imports.export")
 
 
 def test_admin_sees_everything(admin_user, town):

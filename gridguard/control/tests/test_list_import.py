@@ -200,10 +200,9 @@ def test_the_file_needs_the_category_and_identity_columns(tmp_path, town, street
 
 
 def test_only_controllers_import_lists(tmp_path, town, levels):
-    from gridguard.accounts.models import Role
-    from gridguard.accounts.services import user_create
+    from gridguard.accounts.services import role_create, user_create
 
-    role = Role.objects.create(code="importer", name="导入员", can_import=True)
+    role = role_create(actor=None, code="importer", name="导入员", permissions=["imports.import"])
     clerk = user_create(
         actor=None,
         username="clerk",
@@ -259,10 +258,9 @@ def test_officials_upload_a_list_on_the_import_page(
 def test_the_list_kind_is_offered_only_to_controllers(client, town):
     from django.urls import reverse
 
-    from gridguard.accounts.models import Role
-    from gridguard.accounts.services import user_create
+    from gridguard.accounts.services import role_create, user_create
 
-    role = Role.objects.create(code="importer", name="导入员", can_import=True)
+    role = role_create(actor=None, code="importer", name="导入员", permissions=["imports.import"])
     clerk = user_create(
         actor=None,
         username="clerk",

@@ -17,6 +17,12 @@ def mask_phone_filter(value: str) -> str:
 
 
 @register.filter
+def can(scope, code: str) -> bool:  # type: ignore[no-untyped-def]
+    """``{% if scope|can:"people.reveal" %}``: whether the user's role holds that right."""
+    return scope.has(code)
+
+
+@register.filter
 def tag_names(mask: int, tags) -> list[str]:  # type: ignore[no-untyped-def]
     return [gettext(t.name) for t in tags if mask & (1 << t.bit)]
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridguard.accounts.models import User
-from gridguard.accounts.scope import Scope, scope_for
+from gridguard.accounts.scope import Scope, scope_for, system_scope
 from gridguard.core.errors import ApplicationError, PermissionDenied
 from gridguard.grids.models import GridNode
 from gridguard.imports.columns import ColumnMap
@@ -21,13 +21,6 @@ logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 5000  # rows between two progress writes to the job
 MAX_REPORTED_ERRORS = 100_000  # rows of the report kept on the job (the count is always exact)
-
-# The command line acts as the system: everything, every right. Views and the API always pass a
-# real (or anonymous) user, whose scope is computed from the user's role and nodes.
-SYSTEM_SCOPE = Scope(
-    user_id=None, everything=True, paths=(), can_reveal=True, can_export=True, can_import=True,
-    can_edit_ledger=True, can_manage_tree=True, can_manage_staff=True, can_read_audit=True, can_control=True, role_code="system",
-)
 
 
 @dataclass(slots=True)
@@ -70,17 +63,17 @@ class ImportResult:
 
 
 def actor_scope(actor: User | None) -> Scope:
-    return SYSTEM_SCOPE if actor is None else scope_for(actor)
+    return system_scope() if actor is None else scope_for(actor)
 
 
 def check_import_rights(actor: User | None, root: GridNode, *, kind: str = "") -> Scope:
     """The actor's scope, when it may import a file of ``kind`` under ``root``."""
     scope = actor_scope(actor)
-    if not scope.can_import:
+    if not scope.has("imports.import"):
         raise PermissionDenied(_("您的角色不能导入数据"))
-    if kind == ImportJob.Kind.TREE and not scope.can_manage_tree:
+    if kind == ImportJob.Kind.TREE and not scope.has("grids.manage_tree"):
         raise PermissionDenied(_("您的角色不能调整网格结构"))
-    if kind == ImportJob.Kind.CONTROL_LIST and not scope.can_control:
+    if kind == ImportJob.Kind.CONTROL_LIST and not scope.has("control.order"):
         raise PermissionDenied(_("您的角色不能下达或变更管控措施"))
     scope.check(root.path)
     return scope

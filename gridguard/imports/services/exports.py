@@ -52,7 +52,7 @@ def export_job_create(*, actor: User, kind: str, params: Mapping[str, str], ip: 
     filters = FILTERS[kind](params, actor)
     query = urlencode([(k, params[k]) for k in KEPT_PARAMS if params.get(k)])
     job = ExportJob.objects.create(
-        kind=kind, query=query, node=filters.get("node"), masked=not scope.can_reveal, created_by=actor, ip=ip,
+        kind=kind, query=query, node=filters.get("node"), masked=not scope.has("people.reveal"), created_by=actor, ip=ip,
         language=translation.get_language() or "",
     )
     from gridguard.imports.tasks import export_job_task

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from gridguard.accounts.models import Role
-from gridguard.accounts.services import user_create
+from gridguard.accounts.services import role_create, user_create
 
 PEOPLE_HEADERS = ["姓名", "身份证号", "联系电话", "与户主关系", "社区/村", "网格", "楼栋", "房号"]
 
@@ -56,7 +56,7 @@ def dave(town):
 @pytest.fixture
 def erin(town):
     """May export but not reveal identity numbers and phones (a role made for the test)."""
-    role = Role.objects.create(code="exporter", name="导出员", can_export=True, can_import=True)
+    role = role_create(actor=None, code="exporter", name="导出员", permissions=["imports.export", "imports.import"])
     return user_create(
         actor=None, username="erin", password="erin-pass-123", full_name="艾琳", role=role, nodes=[town.east],
     )

@@ -12,6 +12,8 @@ from python_calamine import CalamineWorkbook
 
 from conftest import idno
 from gridguard.accounts.models import AuditLog
+from gridguard.accounts.scope import scope_for
+from gridguard.accounts.services import role_permissions_set
 from gridguard.core.errors import NotFound, PermissionDenied
 from gridguard.imports.models import ExportJob
 from gridguard.imports.services.exports import (
@@ -101,8 +103,9 @@ def test_rights_and_jurisdiction_are_checked_when_asked_and_when_made(town, alic
     with pytest.raises(NotFound):
         export_job_create(actor=dave, kind="persons", params={"node": str(town.east.pk)})
     job = export_job_create(actor=alice, kind="persons", params={"node": str(town.a1.pk)})
-    alice.role.can_export = False  # the role changed before the worker ran
-    alice.role.save()
+    role_permissions_set(  # the role changed before the worker ran
+        actor=None, role=alice.role, permissions=set(scope_for(alice).perms) - {"imports.export"}
+    )
     export_job_task(job.pk)  # the worker loads the job and its creator afresh
     job.refresh_from_db()
     assert job.status == ExportJob.Status.FAILED and job.message == "您的角色不能导出数据"

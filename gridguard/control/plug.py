@@ -1,0 +1,12 @@
+"""What key-person control adds to shared places: its rights."""
+
+from django.utils.translation import gettext_lazy as _
+
+from gridguard.core import plug
+
+plug.permission(
+    "control.order",
+    _("下达、变更、解除管控"),
+    roles=("admin", "street_official", "community_official", "grid_chief", "grid_worker", "medic"),
+)
+plug.permission("control.policy", _("选择和修改管控政策方案"), roles=("admin", "street_official"))
