@@ -678,7 +678,7 @@ def order_team_set(request: HttpRequest, order_id: int, payload: TeamIn) -> Orde
     summary="Staff who may fill each seat, nearest first",
 )
 def order_team_candidates(request: HttpRequest, order_id: int) -> list[SeatOut]:
-    candidates = services.team_candidates(_order(request, order_id))
+    candidates = selectors.team_candidates(_order(request, order_id))
     return [
         SeatOut(
             role=role.value,

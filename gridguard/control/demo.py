@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from gridguard.accounts.models import User
-from gridguard.control import rules, services
+from gridguard.control import rules, selectors, services
 from gridguard.control.models import ControlOrder, ScheduledTest, TestResult
 from gridguard.grids.models import GridNode
 from gridguard.people.models import Person, PersonStatus
@@ -78,7 +78,7 @@ def _checks(order: ControlOrder, actor: User, rng: Random, now: dt.datetime, fev
 
 def _join_team(order: ControlOrder, actor: User, worker: User) -> None:
     """The demo grid worker takes a village-cadre seat, so their "my persons today" list is not empty."""
-    candidates = services.team_candidates(order)["village_cadre"]
+    candidates = selectors.team_candidates(order)["village_cadre"]
     mine = next((s for s in candidates if s.user_id == worker.pk), None)
     members = [(m.role, m.staff_id) for m in order.team.order_by("id") if m.staff_id]
     if mine is None or any(staff_id == mine.pk for _role, staff_id in members):

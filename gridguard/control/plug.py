@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from gridguard.control import selectors
 from gridguard.core import plug
 
 plug.permission(
@@ -10,3 +11,8 @@ plug.permission(
     roles=("admin", "street_official", "community_official", "grid_chief", "grid_worker", "medic"),
 )
 plug.permission("control.policy", _("选择和修改管控政策方案"), roles=("admin", "street_official"))
+
+plug.person_section(10, "control/_person_section.html", key="control", api=selectors.person_summary)(
+    selectors.person_section
+)
+plug.household_section(10, "control/_household_section.html")(selectors.household_section)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,7 @@ from gridguard.accounts.models import User
 from gridguard.accounts.scope import Scope, scope_for
 from gridguard.control import rules
 from gridguard.control.models import (
+    TEAM_NEEDS,
     Alert,
     ArrivalReport,
     ArrivalStatus,
@@ -24,10 +26,12 @@ from gridguard.control.models import (
     OrderStep,
     ScheduledTest,
     TeamMember,
+    TeamRole,
     TestResult,
 )
 from gridguard.core.errors import NotFound
-from gridguard.grids.models import GridNode
+from gridguard.grids.models import Duty, GridNode, StaffAssignment
+from gridguard.people.models import PersonStatus
 from gridguard.people.selectors import Page, keyset_page, person_search_q, within
 
 ORDER_RELATED = ("person", "node", "policy", "household")
@@ -112,7 +116,6 @@ class OrderView:
 
 
 def order_view(order: ControlOrder, *, now: dt.datetime | None = None) -> OrderView:
-    from gridguard.control.services import release_blockers, team_missing
 
     now = now or timezone.now()
     today = rules.local_date(now)
@@ -300,3 +303,91 @@ def household_isolation(household_id: int) -> ControlOrder | None:
 def person_orders(person: Any) -> list[ControlOrder]:
     """A person's orders, newest first (the caller has checked the person is in scope)."""
     return list(ControlOrder.objects.filter(person=person).order_by("-id")[:20])
+
+
+def person_section(scope: Scope, person: Any) -> dict[str, Any] | None:
+    """Key-person control on the person page: the orders, and the button to order control."""
+    orders = person_orders(person)
+    may_order = scope.has("control.order") and person.status == PersonStatus.ACTIVE
+    if not orders and not may_order:
+        return None
+    active = next((o for o in orders if o.is_active), None)
+    return {"person": person, "orders": orders, "may_order": may_order and active is None}
+
+
+def person_summary(scope: Scope, person: Any) -> dict[str, Any]:
+    """Key-person control in the person API: the running order, if any, and how many in all."""
+    orders = person_orders(person)
+    active = next((o for o in orders if o.is_active), None)
+    return {
+        "orders": len(orders),
+        "active_order": None if active is None else {
+            "id": active.pk, "category": active.category, "measure": active.measure,
+            "start_date": active.start_date.isoformat(), "end_date": active.end_date.isoformat(),
+        },
+    }
+
+
+def household_section(scope: Scope, household: Any) -> dict[str, Any] | None:
+    isolation = household_isolation(household.pk)
+    return None if isolation is None else {"isolation": isolation}
+
+
+# --- release and three-to-one teams (reads the services decide on) ------------------------
+
+# Which staff duties may fill which seat of a three-to-one team.
+TEAM_DUTIES = {
+    TeamRole.TOWN_CADRE: (Duty.LIAISON_CADRE, Duty.HEAD),
+    TeamRole.VILLAGE_CADRE: (Duty.COMMITTEE, Duty.GRID_CHIEF, Duty.GRID_WORKER, Duty.BUILDING_CHIEF),
+    TeamRole.MEDIC: (Duty.MEDIC,),
+}
+
+
+def release_blockers(order: ControlOrder, *, now: dt.datetime | None = None) -> list[str]:
+    """Exactly what stands between the order's current stage and its release."""
+    today = rules.local_date(now or timezone.now())
+    tests = [
+        (t.day_no, t.date, t.result, t.get_result_display())
+        for t in ScheduledTest.objects.filter(order=order, policy=order.policy, date__gte=order.stage_start)
+    ]
+    alerts = [
+        f"{a.get_kind_display()} {a.slot_date.isoformat()}" + (f" {a.detail}" if a.detail else "")
+        for a in Alert.objects.filter(order=order, is_open=True).order_by("raised_at")
+    ]
+    return rules.release_blockers(today=today, stage_end=order.stage_end, tests=tests, open_alerts=alerts)
+
+
+def team_candidates(order: ControlOrder) -> dict[str, list[StaffAssignment]]:
+    """Staff of the person's node and the nodes above it who may fill each seat, nearest first."""
+    node = GridNode.objects.get(pk=order.node_id)
+    chain = [*GridNode.objects.get_ancestors(node), node]
+    depth = {n.pk: i for i, n in enumerate(chain)}
+    staff = list(
+        StaffAssignment.objects.filter(node__in=chain, until__isnull=True).select_related("node", "user")
+    )
+    staff.sort(key=lambda s: (-depth[s.node_id], s.id))
+    return {role: [s for s in staff if s.duty in duties] for role, duties in TEAM_DUTIES.items()}
+
+
+def team_suggest(order: ControlOrder) -> list[tuple[str, StaffAssignment]]:
+    """A first team: the nearest town cadre and medic and the two nearest village cadres."""
+    candidates = team_candidates(order)
+    picked: list[tuple[str, StaffAssignment]] = []
+    used: set[int] = set()
+    for role, need in TEAM_NEEDS.items():
+        for staff in candidates[role]:
+            if sum(1 for r, _s in picked if r == role) >= need:
+                break
+            if staff.pk not in used:
+                picked.append((role, staff))
+                used.add(staff.pk)
+    return picked
+
+
+def team_counts(order: ControlOrder) -> dict[str, int]:
+    return dict(Counter(TeamMember.objects.filter(order=order).values_list("role", flat=True)))
+
+
+def team_missing(order: ControlOrder) -> list[str]:
+    labels = {role.value: str(role.label) for role in TeamRole}
+    return rules.team_missing(team_counts(order), {k.value: v for k, v in TEAM_NEEDS.items()}, labels)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +19,6 @@ from gridguard.accounts.scope import Scope, scope_for
 from gridguard.accounts.services import audit_record
 from gridguard.control import rules
 from gridguard.control.models import (
-    TEAM_NEEDS,
     Alert,
     AlertKind,
     ArrivalReport,
@@ -43,16 +41,10 @@ from gridguard.control.models import (
     TeamRole,
     TestResult,
 )
+from gridguard.control.selectors import release_blockers, team_candidates, team_missing, team_suggest
 from gridguard.core.errors import ApplicationError, NotFound, PermissionDenied
-from gridguard.grids.models import Duty, GridNode, StaffAssignment
+from gridguard.grids.models import GridNode, StaffAssignment
 from gridguard.people.models import Person, PersonStatus
-
-# Which staff duties may fill which seat of a three-to-one team.
-TEAM_DUTIES = {
-    TeamRole.TOWN_CADRE: (Duty.LIAISON_CADRE, Duty.HEAD),
-    TeamRole.VILLAGE_CADRE: (Duty.COMMITTEE, Duty.GRID_CHIEF, Duty.GRID_WORKER, Duty.BUILDING_CHIEF),
-    TeamRole.MEDIC: (Duty.MEDIC,),
-}
 
 
 def _controller_scope(actor: User | None) -> Scope:
@@ -517,18 +509,6 @@ def transfer_record(
     return transfer
 
 
-def release_blockers(order: ControlOrder, *, now: dt.datetime | None = None) -> list[str]:
-    """Exactly what stands between the order's current stage and its release."""
-    today = rules.local_date(now or timezone.now())
-    tests = [
-        (t.day_no, t.date, t.result, t.get_result_display())
-        for t in ScheduledTest.objects.filter(order=order, policy=order.policy, date__gte=order.stage_start)
-    ]
-    alerts = [
-        f"{a.get_kind_display()} {a.slot_date.isoformat()}" + (f" {a.detail}" if a.detail else "")
-        for a in Alert.objects.filter(order=order, is_open=True).order_by("raised_at")
-    ]
-    return rules.release_blockers(today=today, stage_end=order.stage_end, tests=tests, open_alerts=alerts)
 
 
 def _notice_number(order: ControlOrder, now: dt.datetime) -> str:
@@ -608,31 +588,8 @@ def order_cancel(
 # --- three-to-one teams ---------------------------------------------------------------------
 
 
-def team_candidates(order: ControlOrder) -> dict[str, list[StaffAssignment]]:
-    """Staff of the person's node and the nodes above it who may fill each seat, nearest first."""
-    node = GridNode.objects.get(pk=order.node_id)
-    chain = [*GridNode.objects.get_ancestors(node), node]
-    depth = {n.pk: i for i, n in enumerate(chain)}
-    staff = list(
-        StaffAssignment.objects.filter(node__in=chain, until__isnull=True).select_related("node", "user")
-    )
-    staff.sort(key=lambda s: (-depth[s.node_id], s.id))
-    return {role: [s for s in staff if s.duty in duties] for role, duties in TEAM_DUTIES.items()}
 
 
-def team_suggest(order: ControlOrder) -> list[tuple[str, StaffAssignment]]:
-    """A first team: the nearest town cadre and medic and the two nearest village cadres."""
-    candidates = team_candidates(order)
-    picked: list[tuple[str, StaffAssignment]] = []
-    used: set[int] = set()
-    for role, need in TEAM_NEEDS.items():
-        for staff in candidates[role]:
-            if sum(1 for r, _s in picked if r == role) >= need:
-                break
-            if staff.pk not in used:
-                picked.append((role, staff))
-                used.add(staff.pk)
-    return picked
 
 
 def _team_write(order: ControlOrder, members: Iterable[tuple[str, StaffAssignment]]) -> None:
@@ -643,13 +600,8 @@ def _team_write(order: ControlOrder, members: Iterable[tuple[str, StaffAssignmen
     )
 
 
-def team_counts(order: ControlOrder) -> dict[str, int]:
-    return dict(Counter(TeamMember.objects.filter(order=order).values_list("role", flat=True)))
 
 
-def team_missing(order: ControlOrder) -> list[str]:
-    labels = {role.value: str(role.label) for role in TeamRole}
-    return rules.team_missing(team_counts(order), {k.value: v for k, v in TEAM_NEEDS.items()}, labels)
 
 
 def _refresh_team_flag(order: ControlOrder) -> None:

@@ -211,7 +211,7 @@ def order_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         "back": reverse("control:order", args=[order.pk]),
     }
     if action == "release":
-        context["blockers"] = services.release_blockers(order)
+        context["blockers"] = selectors.release_blockers(order)
     return form_page(
         request,
         form_class(request.POST or None),
@@ -225,7 +225,7 @@ def order_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @login_required
 def order_team(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(request, pk)
-    candidates = services.team_candidates(order)
+    candidates = selectors.team_candidates(order)
     current = {(m.role, m.staff_id) for m in order.team.all()}
     error = None
     if request.method == "POST":

@@ -16,7 +16,8 @@ What an app registers:
   app's own services, called in ``order`` with a ``DemoContext``.
 - ``person_section(order, template)``: the app's section on the person page — a function
   ``(scope, person) -> dict | None`` whose dict is the template's context (None: nothing to show) —
-  and optionally ``api`` ``(scope, person) -> dict`` for the person API's summary.
+  and optionally ``api`` ``(scope, person) -> dict`` for the person API's summary (under ``key``).
+- ``household_section(order, template)``: the same for the household page (shown under its title).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class Registry:
     permissions: dict[str, PermissionDef] = field(default_factory=dict)
     demo_steps: list[DemoStep] = field(default_factory=list)
     person_sections: list[PersonSection] = field(default_factory=list)
+    household_sections: list[PersonSection] = field(default_factory=list)
 
 
 registry = Registry()
@@ -94,18 +96,29 @@ def demo_step(order: int, label: str) -> Callable[[Callable[..., Any]], Callable
     return register
 
 
-def person_section(
-    order: int, template: str, *, key: str = "", api: Callable[..., dict[str, Any]] | None = None
-) -> Callable[[Callable[..., dict[str, Any] | None]], Callable[..., dict[str, Any] | None]]:
-    def register(func: Callable[..., dict[str, Any] | None]) -> Callable[..., dict[str, Any] | None]:
+SectionContext = Callable[..., dict[str, Any] | None]
+
+
+def _section(
+    into: list[PersonSection], order: int, template: str, key: str, api: Callable[..., dict[str, Any]] | None
+) -> Callable[[SectionContext], SectionContext]:
+    def register(func: SectionContext) -> SectionContext:
         app = _app_of(func.__module__)
-        registry.person_sections.append(
-            PersonSection(order=order, template=template, context=func, api=api, key=key or app, app=app)
-        )
-        registry.person_sections.sort(key=lambda s: (s.order, s.app))
+        into.append(PersonSection(order=order, template=template, context=func, api=api, key=key or app, app=app))
+        into.sort(key=lambda s: (s.order, s.app))
         return func
 
     return register
+
+
+def person_section(
+    order: int, template: str, *, key: str = "", api: Callable[..., dict[str, Any]] | None = None
+) -> Callable[[SectionContext], SectionContext]:
+    return _section(registry.person_sections, order, template, key, api)
+
+
+def household_section(order: int, template: str) -> Callable[[SectionContext], SectionContext]:
+    return _section(registry.household_sections, order, template, "", None)
 
 
 def autodiscover() -> None:

@@ -3,7 +3,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from gridguard.accounts.scope import current_user, scope_for
 from gridguard.accounts.services import client_ip
@@ -171,9 +171,18 @@ def persons_list(request: HttpRequest, filters: Query[PersonFilters]):  # type: 
     return PersonPage(items=[PersonOut.of(p, names) for p in page.items], next_cursor=page.next_cursor)
 
 
-@router.get("/persons/{person_id}", response=PersonOut)
+class PersonDetailOut(PersonOut):
+    summary: dict[str, Any] = Field(
+        default_factory=dict,
+        description="What other capabilities know of the person, by capability (e.g. control: its orders)",
+    )
+
+
+@router.get("/persons/{person_id}", response=PersonDetailOut)
 def person_detail(request: HttpRequest, person_id: int):  # type: ignore[no-untyped-def]
-    return PersonOut.of(selectors.person_get(scope=scope_for(request.user), pk=person_id), _tags())
+    scope = scope_for(request.user)
+    person = selectors.person_get(scope=scope, pk=person_id)
+    return PersonDetailOut(**PersonOut.of(person, _tags()).dict(), summary=selectors.person_summary(scope, person))
 
 
 @router.get("/persons/{person_id}/events", response=list[EventOut])

@@ -14,6 +14,7 @@ from django.db.models.lookups import Contains
 from django.utils.translation import gettext as _
 
 from gridguard.accounts.scope import Scope
+from gridguard.core import plug
 from gridguard.core.errors import ApplicationError, NotFound
 from gridguard.core.masking import MASK_BY_FIELD
 from gridguard.core.normalize import clean_id_number, clean_phone, clean_text
@@ -265,6 +266,39 @@ def _change_row(field: str, pair: Any, tags: list[tuple[int, str]]) -> tuple[str
         return choices.get(text, text)
 
     return label, shown(pair[0]), shown(pair[1])
+
+
+# --- what other capabilities show on a person's and a household's page (core.plug) -----------
+
+
+@dataclass
+class Section:
+    template: str
+    context: dict[str, Any]
+
+
+def _sections(registered: list[Any], scope: Scope, record: Any) -> list[Section]:
+    shown = []
+    for section in registered:
+        context = section.context(scope, record)
+        if context is not None:
+            shown.append(Section(section.template, context))
+    return shown
+
+
+def person_sections(scope: Scope, person: Person) -> list[Section]:
+    """The sections that capabilities contribute to the person page, in their order (the caller has
+    checked that the person is in the scope)."""
+    return _sections(plug.registry.person_sections, scope, person)
+
+
+def person_summary(scope: Scope, person: Person) -> dict[str, Any]:
+    """The capabilities' summaries of a person for the person API, by section key."""
+    return {s.key: s.api(scope, person) for s in plug.registry.person_sections if s.api is not None}
+
+
+def household_sections(scope: Scope, household: Household) -> list[Section]:
+    return _sections(plug.registry.household_sections, scope, household)
 
 
 # --- households ---------------------------------------------------------------------------

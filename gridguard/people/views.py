@@ -10,7 +10,6 @@ from django.views.decorators.http import require_POST
 
 from gridguard.accounts.scope import Scope, current_user, scope_for
 from gridguard.accounts.services import client_ip
-from gridguard.control import selectors as control_selectors
 from gridguard.core.errors import ApplicationError
 from gridguard.core.forms import form_page, or_404, to
 from gridguard.core.masking import MASK_BY_FIELD
@@ -59,7 +58,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "person": person,
             "events": selectors.person_events(person, reveal=scope.has("people.reveal")),
             "tags": list(Tag.objects.all()),
-            "orders": control_selectors.person_orders(person),
+            "sections": selectors.person_sections(scope, person),
         },
     )
 
@@ -236,7 +235,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "members": selectors.household_members(household),
             "events": household.events.select_related("actor")[:30],
             "tags": list(Tag.objects.all()),
-            "isolation": control_selectors.household_isolation(household.pk),
+            "sections": selectors.household_sections(scope, household),
         },
     )
 

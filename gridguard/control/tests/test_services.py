@@ -189,14 +189,14 @@ def test_a_full_team_is_suggested_from_the_staff_above_the_person(persons, staff
     assert TeamMember.objects.get(order=order, role=TeamRole.MEDIC).user == doctor
     assert order.team_complete is True
     order.refresh_from_db()
-    assert order.team_complete is True and services.team_missing(order) == []
+    assert order.team_complete is True and selectors.team_missing(order) == []
 
 
 def test_without_staff_the_team_is_incomplete(persons, bob):
     order = _order(bob, persons.zs)
     order.refresh_from_db()
     assert order.team_complete is False and not TeamMember.objects.filter(order=order).exists()
-    assert services.team_missing(order) == [
+    assert selectors.team_missing(order) == [
         "镇干部 还差 1 人",
         "村（社区）干部 还差 2 人",
         "医务人员 还差 1 人",
@@ -231,7 +231,7 @@ def test_team_set_takes_only_candidates(persons, staff, town, bob):
     )
     order.refresh_from_db()
     assert order.team_complete is False
-    assert services.team_missing(order) == ["村（社区）干部 还差 2 人"]
+    assert selectors.team_missing(order) == ["村（社区）干部 还差 2 人"]
     assert _steps(order)[-1] == OrderStep.Kind.TEAM
 
 
