@@ -122,7 +122,7 @@ def main() -> int:
 
 
 def run(bench: Bench, args: argparse.Namespace) -> None:
-    from gridguard.core.demo import generate_demo
+    from gridguard.demo.town import generate_town as generate_demo
 
     bench.note(f"generating {args.persons:,} persons on {bench.vendor} …")
     t = time.perf_counter()
@@ -371,8 +371,8 @@ def _teams(orders: list[Order], today: dt.date, rng: random.Random) -> tuple[lis
     from gridguard.accounts.models import Role
     from gridguard.accounts.services import user_create
     from gridguard.control.models import TeamMember
-    from gridguard.core import demo
     from gridguard.core.bulk import allocate_ids, insert_rows
+    from gridguard.demo import town as demo
     from gridguard.grids.models import GridNode, StaffAssignment
 
     roles = {r.code: r for r in Role.objects.all()}

@@ -57,7 +57,7 @@ def main() -> int:
 
 
 def run(bench: Bench, args: argparse.Namespace) -> None:
-    from gridguard.core.demo import generate_demo
+    from gridguard.demo.town import generate_town as generate_demo
 
     bench.note(f"generating {args.persons:,} persons on {bench.vendor} …")
     t = time.perf_counter()
@@ -243,7 +243,7 @@ def write_import_csv(path: Path, rows: int, rng: random.Random) -> int:
 
     from django.utils import timezone
 
-    from gridguard.core import demo
+    from gridguard.demo import town as demo
     from gridguard.grids.models import GridNode
     from gridguard.people.models import Household
 

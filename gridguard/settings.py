@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "gridguard.people",
     "gridguard.imports",
     "gridguard.control",
+    "gridguard.demo",  # the top of the house: runs every capability's demo step
 ]
 
 MIDDLEWARE = [

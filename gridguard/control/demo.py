@@ -18,6 +18,7 @@ from django.utils import timezone
 from gridguard.accounts.models import User
 from gridguard.control import rules, selectors, services
 from gridguard.control.models import ControlOrder, ScheduledTest, TestResult
+from gridguard.core.plug import DemoContext
 from gridguard.grids.models import GridNode
 from gridguard.people.models import Person, PersonStatus
 
@@ -191,3 +192,9 @@ def _arrival_id(rng: Random, today: dt.date, i: int) -> str:
 
     birth = dt.date(1975 + rng.randint(0, 25), rng.randint(1, 12), rng.randint(1, 28))
     return make_id_number(("420102", "310115", "440305")[i % 3], birth, rng.randint(1, 998))
+
+
+def demo_step(ctx: DemoContext) -> None:
+    """The demo town's key-person control (core.plug demo step): needs the demo's administrator."""
+    if ctx.admin is not None:
+        generate_control_demo(seed=ctx.seed, actor=ctx.admin, worker=ctx.grid_worker, out=ctx.out)

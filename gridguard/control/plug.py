@@ -1,8 +1,9 @@
-"""What key-person control adds to shared places: its rights."""
+"""What key-person control adds to shared places: its rights, its sections on the person and
+household pages (and the person API), its part of the demo town."""
 
 from django.utils.translation import gettext_lazy as _
 
-from gridguard.control import selectors
+from gridguard.control import demo, selectors
 from gridguard.core import plug
 
 plug.permission(
@@ -16,3 +17,4 @@ plug.person_section(10, "control/_person_section.html", key="control", api=selec
     selectors.person_section
 )
 plug.household_section(10, "control/_household_section.html")(selectors.household_section)
+plug.demo_step(100, "重点人员管控")(demo.demo_step)

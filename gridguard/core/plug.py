@@ -13,7 +13,8 @@ What an app registers:
   reads, and the roles that hold it by default (granted once, when the right first appears; after
   that the roles are data that an administrator edits).
 - ``demo_step(order, label)``: a function that builds the app's part of the demo town through the
-  app's own services, called in ``order`` with a ``DemoContext``.
+  app's own services, called in ``order`` with a ``DemoContext`` after the town and its ledgers
+  exist (the ``demo`` app, at the top of the house, runs them).
 - ``person_section(order, template)``: the app's section on the person page — a function
   ``(scope, person) -> dict | None`` whose dict is the template's context (None: nothing to show) —
   and optionally ``api`` ``(scope, person) -> dict`` for the person API's summary (under ``key``).
@@ -35,6 +36,18 @@ class PermissionDef:
     label: Any  # a lazy translation
     roles: tuple[str, ...]  # role codes that hold it by default
     app: str
+
+
+@dataclass
+class DemoContext:
+    """What a demo step is given: the seed (a step is deterministic for it), where to report, the
+    demo's administrator (None when the demo was made without logins: a step that needs an actor
+    then does nothing) and the demo grid worker whose grid the capabilities' demos gather around."""
+
+    seed: int
+    out: Callable[[str], None]
+    admin: Any = None
+    grid_worker: Any = None
 
 
 @dataclass(frozen=True)

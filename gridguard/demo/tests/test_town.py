@@ -1,4 +1,4 @@
-"""generate_demo: a plausible, valid and deterministic town; refuses a non-empty database."""
+"""The demo town (generate_demo's foundation): a plausible, valid and deterministic town; refuses a non-empty database."""
 
 from __future__ import annotations
 
@@ -9,16 +9,16 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from gridguard.core.demo import (
+from gridguard.core.identity import make_id_number, parse_id_number
+from gridguard.core.pinyin import person_initials
+from gridguard.demo.town import (
     ADMIN_PASSWORD,
     COMMUNITIES,
     DEMO_PASSWORD,
     DemoRefused,
     _IdMaker,
-    generate_demo,
 )
-from gridguard.core.identity import make_id_number, parse_id_number
-from gridguard.core.pinyin import person_initials
+from gridguard.demo.town import generate_town as generate_demo
 from gridguard.grids.models import GridNode, StaffAssignment
 from gridguard.people.models import Household, Organization, Person
 

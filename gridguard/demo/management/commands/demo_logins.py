@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand
 
 from gridguard.accounts.models import User
-from gridguard.core.demo import ADMIN_PASSWORD, ADMIN_USERNAME, DEMO_PASSWORD, Login, demo_usernames
-from gridguard.core.management.commands.generate_demo import write_logins
+from gridguard.demo.management.commands.generate_demo import write_logins
+from gridguard.demo.town import ADMIN_PASSWORD, ADMIN_USERNAME, DEMO_PASSWORD, Login, demo_usernames
 
 
 class Command(BaseCommand):

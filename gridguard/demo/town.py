@@ -1,4 +1,4 @@
-"""Demo data: a realistic town (城关镇) of nine communities and villages (seed 000), generated
+"""The demo town's foundation: a realistic town (城关镇) of nine communities and villages (seed 000), generated
 deterministically — the same seed gives the same tree, households, persons, places and staff.
 
 Town and communities are created through ``grids.services.node_create``; everything below them
@@ -1110,7 +1110,7 @@ def _budgets(total: int) -> list[int]:
     return budgets
 
 
-def generate_demo(
+def generate_town(
     *,
     persons: int = DEFAULT_PERSONS,
     seed: int = DEFAULT_SEED,
@@ -1120,7 +1120,9 @@ def generate_demo(
     batch_persons: int = BATCH_PERSONS,
     defer_indexes: bool | None = None,
 ) -> DemoResult:
-    """Generate the demo town. Refuses a database that already has grid nodes unless ``reset``."""
+    """Generate the demo town: tree, ledgers, staff and logins. Refuses a database that already has
+    grid nodes unless ``reset``. (``gridguard.demo.services.generate_demo`` then runs each
+    capability's demo step.)"""
     from gridguard.accounts.models import Role, User
     from gridguard.accounts.services import user_create
     from gridguard.grids.models import GridNode, Level

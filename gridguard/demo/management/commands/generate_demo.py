@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from gridguard.core.demo import (
+from gridguard.core.errors import ApplicationError
+from gridguard.demo.services import run_demo_steps
+from gridguard.demo.town import (
     ADMIN_USERNAME,
     DEFAULT_PERSONS,
     DEFAULT_SEED,
     DEMO_PASSWORD,
     DemoRefused,
-    generate_demo,
+    generate_town,
 )
-from gridguard.core.errors import ApplicationError
 from gridguard.grids.models import GridNode
 
 
@@ -38,7 +39,7 @@ class Command(BaseCommand):
 
         out(f"生成演示数据：{persons:,} 人，种子 {seed}")
         try:
-            result = generate_demo(persons=persons, seed=seed, users=not no_users, reset=reset, out=out)
+            result = generate_town(persons=persons, seed=seed, users=not no_users, reset=reset, out=out)
         except DemoRefused as exc:
             raise CommandError(exc.message) from exc
         except ApplicationError as exc:
@@ -53,23 +54,11 @@ class Command(BaseCommand):
             + "）"
         )
         if not no_users:
-            _control_demo(seed, out)
+            run_demo_steps(seed=seed, out=out)  # each capability's part (key-person control, …)
         if result.logins:
             write_logins(self.stdout.write, result.logins)
             if any(lg.created and lg.username != ADMIN_USERNAME for lg in result.logins):
                 self.stdout.write(f"除 {ADMIN_USERNAME} 外，新建的演示账号密码均为：{DEMO_PASSWORD}")
-
-
-def _control_demo(seed: int, out) -> None:  # type: ignore[no-untyped-def]
-    """Key-person control around the demo grid workers' grid (the control app builds on the ledgers)."""
-    from gridguard.accounts.models import User
-    from gridguard.control.demo import generate_control_demo
-
-    admin = User.objects.filter(username=ADMIN_USERNAME).first()
-    if admin is not None:
-        generate_control_demo(
-            seed=seed, actor=admin, worker=User.objects.filter(username="wanggeyuan01").first(), out=out
-        )
 
 
 def write_logins(write, logins) -> None:  # type: ignore[no-untyped-def]
