@@ -9,6 +9,9 @@ from gridguard.env import envbool, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("GRIDGUARD_VAR_DIR", str(BASE_DIR / "var")))
+# The folder of the SQLite database, the task queue, the cache, uploads and exports: made here, so
+# that the first `manage.py migrate` of a fresh clone finds it.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = envbool("DEBUG", False)
 SECRET_KEY = envstr("SECRET_KEY", "")

@@ -331,3 +331,94 @@ def staff_remove(*, actor: User, assignment: StaffAssignment) -> None:
     assignment.until = timezone.localdate()
     assignment.save(update_fields=["until"])
     audit_record(actor=actor, action=AuditLog.Action.DELETE, obj=assignment, node_path=assignment.node.path)
+
+
+# --- a real town, started empty -----------------------------------------------------------
+
+
+def _top_level(level: str) -> Level:
+    """A level for the top node, by code ("street") or name ("街道/镇", "镇", "街道")."""
+    text = (level or "").strip()
+    levels = list(Level.objects.order_by("rank"))
+    for lv in levels:
+        if text in (lv.code, lv.name) or text in lv.name.split("/"):
+            return lv
+    raise ApplicationError(
+        "level_unknown",
+        _("没有层级“{level}”，可选：{choices}").format(
+            level=text, choices="、".join(f"{lv.name}（{lv.code}）" for lv in levels)
+        ),
+        field="level",
+    )
+
+
+@transaction.atomic
+def town_start(
+    *,
+    name: str,
+    level: str,
+    admin_username: str,
+    admin_password: str,
+    admin_full_name: str = "",
+    level_names: dict[str, str] | None = None,
+) -> tuple[GridNode, User]:
+    """Start an empty platform for one's own town: the system administrator and the top node,
+    with the level names the town uses (e.g. 社区/村 shown as 村). The tree and the ledgers are then
+    imported (import_tree, import_people). Every wrong value is named at once; nothing is written
+    unless all are right. Refused when the tree is not empty."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    from gridguard.accounts.models import Role
+    from gridguard.accounts.services import user_create
+    from gridguard.core.errors import FieldErrors
+
+    if GridNode.objects.exists():
+        raise ApplicationError("not_empty", _("数据库中已有网格数据：不能再建立新的镇/街道，请登录后在“网格”页面调整"))
+    errors: list[ApplicationError] = []
+    top: Level | None = None
+    try:
+        name = _clean_name(name)
+    except ApplicationError as exc:
+        errors.append(exc)
+    try:
+        top = _top_level(level)
+    except ApplicationError as exc:
+        errors.append(exc)
+    username = (admin_username or "").strip()
+    if not username:
+        errors.append(ApplicationError("username_required", _("请填写管理员用户名"), field="admin_username"))
+    elif User.objects.filter(username=username).exists():
+        errors.append(ApplicationError(
+            "username_taken", _("用户名“{username}”已存在").format(username=username), field="admin_username"
+        ))
+    try:
+        validate_password(admin_password or "", User(username=username))
+    except ValidationError as exc:
+        errors.append(ApplicationError(
+            "password_weak", _("管理员密码不合格：{reasons}").format(reasons="；".join(exc.messages)),
+            field="admin_password",
+        ))
+    renames: list[tuple[Level, str]] = []
+    for code, label in (level_names or {}).items():
+        lv = Level.objects.filter(code=code.strip()).first()
+        label = (label or "").strip()
+        if lv is None or not label or len(label) > 30:
+            errors.append(ApplicationError(
+                "level_name_invalid",
+                _("层级名称“{code}={label}”不对：代码须是已有层级，名称 1–30 个字").format(code=code, label=label),
+                field="level_names",
+            ))
+        else:
+            renames.append((lv, label))
+    if errors:
+        raise FieldErrors(errors)
+    for lv, label in renames:
+        Level.objects.filter(pk=lv.pk).update(name=label)
+    admin = user_create(
+        actor=None, username=username, password=admin_password, full_name=admin_full_name or _("系统管理员"),
+        role=Role.objects.filter(code="admin").first(), is_superuser=True,
+    )
+    assert top is not None
+    town = node_create(actor=admin, parent=None, name=name, level=top, check_scope=False)
+    return town, admin
