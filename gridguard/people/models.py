@@ -15,6 +15,11 @@ class Tag(models.Model):
     name = models.CharField(_("名称"), max_length=30, unique=True)
     bit = models.PositiveSmallIntegerField(_("位"), unique=True)
     aliases = models.CharField(_("别名（逗号分隔）"), max_length=200, blank=True)
+    is_sensitive = models.BooleanField(
+        _("敏感（不上公示牌）"),
+        default=False,
+        help_text=_("敏感人群（如社区矫正、严重精神障碍）的人数不在网格公示牌上公开"),
+    )
 
     class Meta:
         ordering = ["bit"]
