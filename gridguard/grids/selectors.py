@@ -170,6 +170,14 @@ def coverage(*, scope: Scope, node: GridNode) -> Coverage:
     )
 
 
+def unit_choices(*, scope: Scope, limit: int = 500) -> list[GridNode]:
+    """Nodes a record such as a place can be kept under: the user's nodes and the levels below them
+    that are not addresses (community, grid, micro-grid — not every building and unit), tree order."""
+    qs = scope.filter(GridNode.objects.filter(is_active=True), "path")
+    qs = qs.filter(Q(level__is_address=False) | Q(path__in=list(scope.paths)))
+    return list(qs.select_related("level").order_by("path")[:limit])
+
+
 def level_choices() -> list[Level]:
     return list(Level.objects.all())
 

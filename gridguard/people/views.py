@@ -14,6 +14,7 @@ from gridguard.core.counting import bounded_count
 from gridguard.core.errors import ApplicationError
 from gridguard.core.forms import form_page, or_404, to
 from gridguard.core.masking import MASK_BY_FIELD
+from gridguard.grids import selectors as grid_selectors
 from gridguard.people import selectors, services
 from gridguard.people.filters import (
     household_filters,
@@ -287,10 +288,12 @@ def organizations(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect("people:organizations")
     total = bounded_count(selectors.organization_filtered(scope, Organization.objects.all(), **filters))
+    # "登记单位/场所" without a node chosen asks for one, the user's own node first.
+    add_nodes = grid_selectors.unit_choices(scope=scope) if node is None and scope.has("people.edit") else []
     return render(
         request,
         "people/organizations.html",
-        {"page": page, "node": node, "kinds": OrganizationKind.choices, "total": total},
+        {"page": page, "node": node, "kinds": OrganizationKind.choices, "total": total, "add_nodes": add_nodes},
     )
 
 
