@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 from gridguard.core.identity import ID_TYPE_CHOICES, ID_TYPE_RESIDENT
 from gridguard.core.paths import BinaryCharField
@@ -27,7 +27,7 @@ class Tag(models.Model):
         verbose_name_plural = _("特殊人群标签")
 
     def __str__(self) -> str:
-        return self.name
+        return gettext(self.name)  # the shipped group names are in the catalogue; others show as typed
 
     @property
     def mask(self) -> int:
