@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from gridguard.core.identity import ID_TYPE_CHOICES, ID_TYPE_RESIDENT
 from gridguard.core.paths import BinaryCharField

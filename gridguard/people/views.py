@@ -24,7 +24,15 @@ from gridguard.people.filters import (
     person_filters,
 )
 from gridguard.people.forms import DeathForm, HouseholdForm, MoveForm, OrganizationForm, PersonForm
-from gridguard.people.models import Household, Organization, OrganizationKind, Person, PersonStatus, Residency, Tag
+from gridguard.people.models import (
+    Household,
+    Organization,
+    OrganizationKind,
+    Person,
+    PersonStatus,
+    Residency,
+    Tag,
+)
 
 
 @login_required
