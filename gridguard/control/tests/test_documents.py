@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -101,13 +102,14 @@ def test_poster_svg():
     assert size >= 400  # large enough to print
 
 
-def _fonts(pdf: bytes) -> list[dict]:
+def _fonts(pdf: bytes) -> list[Any]:
     """Every font of the PDF's pages with its descriptor (descendant fonts of Type0 included)."""
     reader = PdfReader(io.BytesIO(pdf))
-    found = []
+    found: list[Any] = []
     for page in reader.pages:
-        for font in (page["/Resources"].get("/Font") or {}).values():
-            font = font.get_object()
+        resources: Any = page["/Resources"]
+        for ref in (resources.get("/Font") or {}).values():
+            font: Any = ref.get_object()
             found.append(font)
             for descendant in font.get("/DescendantFonts") or []:
                 found.append(descendant.get_object())
