@@ -15,14 +15,18 @@ from gridguard.accounts.scope import Scope
 from gridguard.core.errors import PermissionDenied
 
 
+def audit_log_filtered(*, scope: Scope, action: str = "") -> QuerySet[AuditLog]:
+    """The audit entries a user may read, of one action or all (the list's filter, for its total)."""
+    if not scope.has("accounts.audit"):
+        raise PermissionDenied(_("您的角色不能查阅审计日志"))
+    qs: QuerySet[AuditLog] = scope.filter(AuditLog.objects.all())
+    return qs.filter(action=action) if action else qs
+
+
 def audit_log_list(
     *, scope: Scope, action: str = "", before_id: int | None = None, limit: int = 50
 ) -> list[AuditLog]:
-    if not scope.has("accounts.audit"):
-        raise PermissionDenied(_("您的角色不能查阅审计日志"))
-    qs: QuerySet[AuditLog] = scope.filter(AuditLog.objects.select_related("actor"))
-    if action:
-        qs = qs.filter(action=action)
+    qs = audit_log_filtered(scope=scope, action=action).select_related("actor")
     if before_id:
         qs = qs.filter(id__lt=before_id)
     entries = list(qs.order_by("-id")[:limit])

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from gridguard.accounts import selectors, services
 from gridguard.accounts.models import AuditLog, DeviceToken
 from gridguard.accounts.scope import current_user, scope_for
+from gridguard.core.counting import bounded_count
 from gridguard.core.errors import ApplicationError
 
 
@@ -30,6 +31,7 @@ def audit(request: HttpRequest) -> HttpResponse:
         "accounts/audit.html",
         {
             "entries": entries,
+            "total": bounded_count(selectors.audit_log_filtered(scope=scope, action=action)),
             "actions": AuditLog.Action.choices,
             "action": action,
             "next_before": entries[-1].pk if len(entries) == 50 else None,

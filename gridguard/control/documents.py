@@ -1,15 +1,18 @@
 """Printable documents of key-person control: the release notice (解除隔离告知书) as an A4 PDF, and
 QR codes as inline SVG for posters and personal self-report links.
 
-The PDF uses reportlab's built-in CID font STSong-Light: the viewer supplies the glyphs (Adobe-GB1),
-so no font file ships with the project and the PDF stays small. Texts go through gettext; the
-Chinese source strings are what a Chinese-language request prints."""
+The PDF embeds a subset of WenQuanYi Micro Hei (TrueType outlines, Apache-2.0), shipped by the pinned
+package ``paperang-p2-fonts-cjk``: only the glyphs the notice uses go into the file (~40 KB), and every
+viewer draws the same glyphs — a font left to the viewer (reportlab's built-in CID fonts) was drawn
+with overlapping digits by some. Texts go through gettext; the Chinese source strings are what a
+Chinese-language request prints."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import io
+from importlib import resources
 from xml.sax.saxutils import escape
 
 import segno
@@ -21,16 +24,17 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle, paragraph
 
-from gridguard.control.models import ControlOrder, OrderStatus
+from gridguard.control.models import ControlOrder, Measure, OrderStatus
 from gridguard.core.errors import ApplicationError
 from gridguard.core.masking import mask_id_number
 from gridguard.grids.models import GridNode
-from gridguard.people.selectors import address_for_node
+from gridguard.people.models import Household
 
-FONT = "STSong-Light"
+FONT = "WenQuanYiMicroHei"
+FONT_PACKAGE, FONT_FILE = "paperang_p2_fonts_cjk", "fonts/wqy-microhei.ttc"  # face 0 of the collection
 COMMUNITY_LEVEL = "community"
 POSTER_SCALE = (
     12  # px per module: a version-4 code with its quiet zone is 41 modules = 492 px, ~13 cm printed
@@ -48,7 +52,8 @@ def _font() -> str:
     end of the previous one. The list is a module global of reportlab, read at each wrap, copied
     into paragraph (frags of several styles) and used in textsplit (a paragraph of one style);
     adding to it only changes where CJK lines break."""
-    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    with resources.as_file(resources.files(FONT_PACKAGE).joinpath(FONT_FILE)) as path:
+        pdfmetrics.registerFont(TTFont(FONT, str(path), subfontIndex=0))  # embedded as subsets
     for module in (textsplit, paragraph):
         missing = "".join(c for c in CANNOT_START if c not in module.ALL_CANNOT_START)
         module.ALL_CANNOT_START += missing
@@ -68,13 +73,24 @@ def _issuing_node_name(node: GridNode) -> str:
     return node.name
 
 
+def _home_address(household: Household) -> str:
+    """Where a household lives, as a visitor finds it: its community (村/社区), the address levels
+    (compound, building, unit) and the room — not the grids, which are units of work, not places."""
+    chain = [*GridNode.objects.get_ancestors(household.node).select_related("level"), household.node]
+    parts = [n.name for n in chain if n.level.is_address or n.level.code == COMMUNITY_LEVEL]
+    return " ".join([*parts, household.room]).strip()
+
+
 def _place(order: ControlOrder) -> str:
-    if order.place:
-        return order.place
+    """The order's place (hotel and room of a central isolation); for a measure served at home, the
+    home address (the order keeps the household's ledger address, grids included, by default); a
+    blank to fill in by hand when neither is known."""
+    place = order.place.strip()
     household = order.household or order.person.household
-    if household is not None and household.address:
-        return household.address
-    return address_for_node(order.node)
+    at_home = order.measure != Measure.CENTRAL_ISOLATION
+    if at_home and household is not None and place in ("", household.address):
+        return _home_address(household)
+    return place or "_" * 24
 
 
 def _release_date(order: ControlOrder) -> dt.date:
@@ -134,6 +150,7 @@ def release_notice_pdf(order: ControlOrder, *, issuer: str = "") -> bytes:
     table.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), _font()),  # the empty cells too: no Helvetica
                 ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
                 ("SPAN", (1, 2), (3, 2)),
                 ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f0f0f0")),
@@ -159,11 +176,19 @@ def release_notice_pdf(order: ControlOrder, *, issuer: str = "") -> bytes:
         colWidths=[80 * mm],
         hAlign="RIGHT",
     )
+    signature.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), _font())]))
     receipt = Table(
         [[p(_("本人已收到本告知书。签收人：{blank}  日期：{blank}").format(blank=blank), "sign")]],
         colWidths=[170 * mm],
     )
-    receipt.setStyle(TableStyle([("LINEABOVE", (0, 0), (-1, 0), 0.6, colors.black, None, (3, 3))]))
+    receipt.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), _font()),  # a table sets a cell's font even around a paragraph
+                ("LINEABOVE", (0, 0), (-1, 0), 0.6, colors.black, None, (3, 3)),
+            ]
+        )
+    )
 
     story = [
         p(title, "title"),
@@ -191,6 +216,7 @@ def release_notice_pdf(order: ControlOrder, *, issuer: str = "") -> bytes:
         subject=order.notice_no,
         author=node_name,
         creator="gridguard",
+        initialFontName=_font(),  # else the canvas names Helvetica, a font left to the viewer
     )
     doc.build(story)
     return buffer.getvalue()

@@ -85,7 +85,7 @@ class Policy(models.Model):
 
     def __str__(self) -> str:
         who = self.get_category_display() if self.category else _("默认")
-        return f"{who} · {self.get_measure_display()} {self.days}天"
+        return _("{who} · {measure} {days}天").format(who=who, measure=self.get_measure_display(), days=self.days)
 
 
 class ArrivalStatus(models.TextChoices):

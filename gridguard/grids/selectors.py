@@ -40,6 +40,11 @@ def node_ancestors_visible(*, scope: Scope, node: GridNode) -> list[GridNode]:
     return [a for a in GridNode.objects.get_ancestors(node) if scope.covers(a.path)]
 
 
+def node_ancestor_names(node: GridNode) -> list[str]:
+    """The names above a node, top first (public: a printed board names its town and community)."""
+    return [a.name for a in GridNode.objects.get_ancestors(node)]
+
+
 def subtree_nodes(*, scope: Scope, node: GridNode) -> QuerySet[GridNode]:
     scope.check(node.path)
     return GridNode.objects.filter(subtree_q(node.path, "path"), is_active=True)
@@ -64,11 +69,14 @@ class Board:
 
 
 def grid_board(*, scope: Scope, node: GridNode) -> Board:
-    """网格公示牌: responsible people and phones, household/person/party/special-group counts."""
+    """网格公示牌: responsible people and phones, household/person/party/special-group counts.
+
+    The board is made to be posted in public: a sensitive group (``Tag.is_sensitive``: community
+    correction, severe mental disorder) is not counted on it at all."""
     from gridguard.people.models import Household, Person, PersonStatus, Tag
 
     scope.check(node.path)
-    tags = list(Tag.objects.all())
+    tags = list(Tag.objects.filter(is_sensitive=False))
     persons = Person.objects.filter(subtree_q(node.path), status=PersonStatus.ACTIVE)
     aggregates: dict[str, Aggregate] = {
         "n": Count("id"),
@@ -160,6 +168,14 @@ def coverage(*, scope: Scope, node: GridNode) -> Coverage:
         ).count(),
         grid_count=grid_nodes.count(),
     )
+
+
+def unit_choices(*, scope: Scope, limit: int = 500) -> list[GridNode]:
+    """Nodes a record such as a place can be kept under: the user's nodes and the levels below them
+    that are not addresses (community, grid, micro-grid — not every building and unit), tree order."""
+    qs = scope.filter(GridNode.objects.filter(is_active=True), "path")
+    qs = qs.filter(Q(level__is_address=False) | Q(path__in=list(scope.paths)))
+    return list(qs.select_related("level").order_by("path")[:limit])
 
 
 def level_choices() -> list[Level]:

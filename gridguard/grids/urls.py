@@ -14,5 +14,6 @@ urlpatterns = [
     path("<int:pk>/staff/", views.staff_add, name="staff_add"),
     path("<int:pk>/staff/<int:assignment_id>/remove/", views.staff_remove, name="staff_remove"),
     path("<int:pk>/board/", views.board, name="board"),
+    path("<int:pk>/board/print/", views.board_print, name="board_print"),
     path("<int:pk>/coverage/", views.coverage, name="coverage"),
 ]

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -183,6 +184,21 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
     node = _node_or_404(request, pk)
     data = selectors.grid_board(scope=scope_for(request.user), node=node)
     return render(request, "grids/board.html", {"node": node, "board": data})
+
+
+@login_required
+def board_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """The board as an A4 page to print and post at the grid: large type, no site header."""
+    node = _node_or_404(request, pk)
+    scope = scope_for(request.user)
+    data = selectors.grid_board(scope=scope, node=node)
+    context = {
+        "node": node,
+        "board": data,
+        "above": selectors.node_ancestor_names(node),
+        "today": timezone.localdate(),
+    }
+    return render(request, "grids/board_print.html", context)
 
 
 @login_required

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from gridguard.accounts.scope import current_user, scope_for
 from gridguard.accounts.services import client_ip
+from gridguard.core.counting import bounded_count
 from gridguard.core.errors import ApplicationError, NotFound, PermissionDenied
 from gridguard.core.forms import add_service_error
 from gridguard.imports import exports, selectors
@@ -69,6 +70,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "jobs": selectors.job_list(user=user),
+            "total": bounded_count(ImportJob.objects.filter(created_by=user)),
             "kinds": kinds,
             "can_control": scope.has("control.order"),
         },
@@ -160,8 +162,10 @@ def export_list(request: HttpRequest) -> HttpResponse:
     """The user's background exports, newest first."""
     if not scope_for(request.user).has("imports.export"):
         return _forbidden(request, _("您的角色不能导出数据"))
+    user = current_user(request)
     context = {
-        "jobs": selectors.export_job_list(user=current_user(request)),
+        "jobs": selectors.export_job_list(user=user),
+        "total": bounded_count(ExportJob.objects.filter(created_by=user)),
         "sync_rows": settings.EXPORT_SYNC_ROWS,
         "keep_hours": settings.EXPORT_KEEP_HOURS,
     }

@@ -6,7 +6,7 @@ from gridguard.people.models import Household, Organization, Person, Tag
 
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "bit", "aliases"]
+    list_display = ["name", "code", "bit", "aliases", "is_sensitive"]
 
 
 @admin.register(Person)

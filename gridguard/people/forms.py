@@ -8,7 +8,7 @@ from gridguard.people.rules import clean_person
 
 
 def tag_choices() -> list[tuple[int, str]]:
-    return [(t.bit, t.name) for t in Tag.objects.all()]
+    return [(t.bit, str(t)) for t in Tag.objects.all()]  # str: the group's name in the UI language
 
 
 class PersonForm(forms.Form):

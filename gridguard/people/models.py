@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from gridguard.core.identity import ID_TYPE_CHOICES, ID_TYPE_RESIDENT
@@ -15,6 +16,11 @@ class Tag(models.Model):
     name = models.CharField(_("名称"), max_length=30, unique=True)
     bit = models.PositiveSmallIntegerField(_("位"), unique=True)
     aliases = models.CharField(_("别名（逗号分隔）"), max_length=200, blank=True)
+    is_sensitive = models.BooleanField(
+        _("敏感（不上公示牌）"),
+        default=False,
+        help_text=_("敏感人群（如社区矫正、严重精神障碍）的人数不在网格公示牌上公开"),
+    )
 
     class Meta:
         ordering = ["bit"]
@@ -22,7 +28,7 @@ class Tag(models.Model):
         verbose_name_plural = _("特殊人群标签")
 
     def __str__(self) -> str:
-        return self.name
+        return gettext(self.name)  # the shipped group names are in the catalogue; others show as typed
 
     @property
     def mask(self) -> int:

@@ -226,7 +226,7 @@ def person_events(person: Person, *, reveal: bool) -> list[Any]:
     for event in events:
         event.changes = masked_changes(event.changes or {}, reveal=reveal)
         if event.changes and tags is None:
-            tags = [(1 << t.bit, str(t.name)) for t in Tag.objects.all()]
+            tags = [(1 << t.bit, str(t)) for t in Tag.objects.all()]
         event.change_rows = [  # type: ignore[attr-defined]
             _change_row(field, pair, tags or []) for field, pair in event.changes.items()
         ]

@@ -10,9 +10,11 @@ from django.views.decorators.http import require_POST
 
 from gridguard.accounts.scope import Scope, current_user, scope_for
 from gridguard.accounts.services import client_ip
+from gridguard.core.counting import bounded_count
 from gridguard.core.errors import ApplicationError
 from gridguard.core.forms import form_page, or_404, to
 from gridguard.core.masking import MASK_BY_FIELD
+from gridguard.grids import selectors as grid_selectors
 from gridguard.people import selectors, services
 from gridguard.people.filters import (
     household_filters,
@@ -22,7 +24,15 @@ from gridguard.people.filters import (
     person_filters,
 )
 from gridguard.people.forms import DeathForm, HouseholdForm, MoveForm, OrganizationForm, PersonForm
-from gridguard.people.models import OrganizationKind, PersonStatus, Residency, Tag
+from gridguard.people.models import (
+    Household,
+    Organization,
+    OrganizationKind,
+    Person,
+    PersonStatus,
+    Residency,
+    Tag,
+)
 
 
 @login_required
@@ -36,6 +46,7 @@ def persons(request: HttpRequest) -> HttpResponse:
         return redirect("people:persons")
     context = {
         "page": page,
+        "total": bounded_count(selectors.person_filtered(scope, Person.objects.all(), **filters)),
         "filters": filters,
         "node": filters["node"],
         "tags": list(Tag.objects.all()),
@@ -212,15 +223,15 @@ def person_death(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def households(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
     filters = household_filters(request.GET, current_user(request))
     try:
-        page = selectors.household_page(
-            scope=scope_for(request.user), cursor=request.GET.get("cursor") or None, **filters
-        )
+        page = selectors.household_page(scope=scope, cursor=request.GET.get("cursor") or None, **filters)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("people:households")
-    return render(request, "people/households.html", {"page": page, "node": filters["node"]})
+    total = bounded_count(selectors.household_filtered(scope, Household.objects.all(), **filters))
+    return render(request, "people/households.html", {"page": page, "node": filters["node"], "total": total})
 
 
 @login_required
@@ -276,17 +287,21 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def organizations(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
     filters = organization_filters(request.GET, current_user(request))
     node = filters["node"]
     try:
-        page = selectors.organization_page(
-            scope=scope_for(request.user), cursor=request.GET.get("cursor") or None, **filters
-        )
+        page = selectors.organization_page(scope=scope, cursor=request.GET.get("cursor") or None, **filters)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("people:organizations")
+    total = bounded_count(selectors.organization_filtered(scope, Organization.objects.all(), **filters))
+    # "登记单位/场所" without a node chosen asks for one, the user's own node first.
+    add_nodes = grid_selectors.unit_choices(scope=scope) if node is None and scope.has("people.edit") else []
     return render(
-        request, "people/organizations.html", {"page": page, "node": node, "kinds": OrganizationKind.choices}
+        request,
+        "people/organizations.html",
+        {"page": page, "node": node, "kinds": OrganizationKind.choices, "total": total, "add_nodes": add_nodes},
     )
 
 
