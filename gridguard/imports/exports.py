@@ -19,10 +19,6 @@ from django.db.models import Q
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from gridguard.accounts.models import AuditLog, User
 from gridguard.accounts.scope import Scope, scope_for
@@ -31,6 +27,7 @@ from gridguard.core.errors import PermissionDenied
 from gridguard.core.identity import ID_TYPE_CHOICES, make_id_number
 from gridguard.core.masking import mask_id_number, mask_phone
 from gridguard.core.paths import subtree_q
+from gridguard.core.xlsx import HEADER_FILL, HEADER_FONT, XLSX_TYPE, Alignment, Book, column_letter
 from gridguard.grids.models import GridNode
 from gridguard.imports.columns import (
     ADDRESS_COLUMNS,
@@ -49,10 +46,6 @@ from gridguard.imports.selectors import (
 )
 from gridguard.people.models import OrganizationKind, PersonStatus, Relation, Residency, Sex, Tag
 from gridguard.people.selectors import address_prefix_map
-
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass
@@ -90,16 +83,6 @@ def node_labels(scope: Scope, node: GridNode | None) -> dict[int, str]:
     return labels
 
 
-def _header_row(ws: Any, headers: list[str]) -> list[WriteOnlyCell]:
-    cells = []
-    for text in headers:
-        cell = WriteOnlyCell(ws, value=text)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cells.append(cell)
-    return cells
-
-
 def write_sheet(
     out: IO[bytes] | str,
     title: str,
@@ -109,12 +92,11 @@ def write_sheet(
 ) -> int:
     """Write the rows of ``batches`` under a header row; ``progress`` is told the rows written
     after each batch. Returns the number of rows."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title)
-    for i, (_header, width, _get) in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
-    ws.append(_header_row(ws, [c[0] for c in columns]))
+    book = Book()
+    ws = book.sheet(title)
+    ws.widths([c[1] for c in columns])
+    ws.freeze()
+    ws.append([c[0] for c in columns], font=HEADER_FONT, fill=HEADER_FILL)
     getters = [c[2] for c in columns]
     count = 0
     for rows in batches:
@@ -123,7 +105,7 @@ def write_sheet(
         count += len(rows)
         if progress is not None:
             progress(count)
-    wb.save(out)
+    book.save(out)
     return count
 
 
@@ -334,40 +316,29 @@ TEMPLATE_NAMES = {
 def template_workbook(kind: str) -> bytes:
     """The import template of a ledger: Chinese headers, one example row, and a notes sheet."""
     cols, example = _template_columns(kind)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "导入模板"
-    ws.append([c.header for c in cols])
+    book = Book(write_only=False)  # the empty rows below the example are formatted as text
+    ws = book.sheet("导入模板")
+    ws.append([c.header for c in cols], font=HEADER_FONT, fill=HEADER_FILL)
     ws.append(example)
-    for i, col in enumerate(cols, start=1):
-        letter = get_column_letter(i)
-        head = ws[f"{letter}1"]
-        head.font = HEADER_FONT
-        head.fill = HEADER_FILL
-        ws.column_dimensions[letter].width = max(10, min(24, len(col.header) * 2 + 4))
-        ws[f"{letter}2"].number_format = "@"  # text, so identity numbers stay text
-        for row in range(3, 502):
-            ws[f"{letter}{row}"].number_format = "@"
-    ws.freeze_panes = "A2"
-    notes = wb.create_sheet("填写说明")
-    notes.append(["说明"])
-    notes["A1"].font = HEADER_FONT
+    ws.widths([max(10, min(24, len(col.header) * 2 + 4)) for col in cols])
+    for i in range(1, len(cols) + 1):
+        letter = column_letter(i)
+        for row in range(2, 502):
+            ws.styles[f"{letter}{row}"].number_format = "@"  # text, so identity numbers stay text
+    ws.freeze()
+    notes = book.sheet("填写说明")
+    notes.widths([18, 40, 70])
+    wrap = Alignment(wrap_text=True, vertical="top")
+    notes.append(["说明"], font=HEADER_FONT, alignment=wrap)
     for line in TEMPLATE_NOTES[ImportJob.Kind(kind)]:
-        notes.append([line])
+        notes.append([line], alignment=wrap)
     notes.append([])
-    notes.append(["列名", "也可写作", "填写要求"])
-    for cell in notes[notes.max_row]:
-        cell.font = HEADER_FONT
+    notes.append(["列名", "也可写作", "填写要求"], font=HEADER_FONT, alignment=wrap)
     for col in cols:
-        notes.append([col.header + ("（必填）" if col.required else ""), "、".join(col.aliases), col.note])
-    notes.column_dimensions["A"].width = 18
-    notes.column_dimensions["B"].width = 40
-    notes.column_dimensions["C"].width = 70
-    for row in notes.iter_rows():
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        notes.append([col.header + ("（必填）" if col.required else ""), "、".join(col.aliases), col.note],
+                     alignment=wrap)
     buf = BytesIO()
-    wb.save(buf)
+    book.save(buf)
     return buf.getvalue()
 
 
@@ -375,15 +346,14 @@ def template_workbook(kind: str) -> bytes:
 
 def report_workbook(job: ImportJob) -> bytes:
     """The job's row-by-row report: 行号, 列, 值, 问题."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("错误报告"))
-    for letter, width in zip("ABCD", (8, 16, 24, 80), strict=True):
-        ws.column_dimensions[letter].width = width
-    ws.freeze_panes = "A2"
-    ws.append(_header_row(ws, [_("行号"), _("列"), _("值"), _("问题")]))
+    book = Book()
+    ws = book.sheet(_("错误报告"))
+    ws.widths([8, 16, 24, 80])
+    ws.freeze()
+    ws.append([_("行号"), _("列"), _("值"), _("问题")], font=HEADER_FONT, fill=HEADER_FILL)
     for err in job.errors:
         ws.append([err.get("row") or "", err.get("column", ""), err.get("value", ""), err.get("message", "")])
-    summary = wb.create_sheet(_("概况"))
+    summary = book.sheet(_("概况"))
     summary.append([_("文件"), job.filename])
     summary.append([_("状态"), job.get_status_display()])
     summary.append([_("总行数"), job.total_rows])
@@ -393,5 +363,5 @@ def report_workbook(job: ImportJob) -> bytes:
     for warning in job.summary.get("warnings", []):
         summary.append([_("提示"), warning])
     buf = BytesIO()
-    wb.save(buf)
+    book.save(buf)
     return buf.getvalue()
