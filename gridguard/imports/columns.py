@@ -3,6 +3,12 @@
 A header is compared after normalisation (half-width, no spaces, no required-marks such as ``*`` or
 ``（必填）``), so "身份证号码 *" and "身份证号码" are the same column. The report names a column by
 the header text exactly as the file has it.
+
+The address columns (and the room) are named in many ways: "自然村/小区", "小区名称", "所属网格",
+"楼栋号", "房号/门牌号". Rather than a list of every spelling, one rule (``address_words``): the
+header is split at a slash, a comma or brackets, each part loses a leading "所属"/"所在" and a
+trailing "名称"/"名"/"号码"/"号", and when every part is then a word of the same column (its header's
+and aliases' words: 社区, 村, 小区, 自然村, 楼, 栋, 门牌 …) the header names that column.
 """
 
 from __future__ import annotations
@@ -22,22 +28,23 @@ class Column:
     note: str = ""  # what to fill in (the notes sheet of the template)
     example: str = ""
     required: bool = False
+    loose: bool = False  # an address column: its header may be spelled by the rule of ``address_words``
 
 
 # Address columns, top to bottom. ``key`` is the code of the grid Level they match.
 ADDRESS_COLUMNS: tuple[Column, ...] = (
-    Column("community", "社区/村", ("社区", "村", "社区（村）", "村（社区）", "村/社区", "所属社区", "所属村"),
-           "社区或行政村的名称，与网格结构中的名称一致", "东城社区"),
-    Column("grid", "网格", ("所属网格", "网格名称"), "网格名称", "东城第一网格"),
-    Column("micro_grid", "微网格", ("微网格名称",), "微网格名称（没有可不填）", ""),
-    Column("compound", "小区/自然村", ("小区", "自然村", "小区（自然村）", "自然村（小区）", "小区名称"),
-           "小区或自然村名称（没有可不填）", ""),
-    Column("building", "楼栋", ("楼号", "栋", "楼栋号", "栋号", "楼"), "楼栋，如“3号楼”或“3”", "1号楼"),
-    Column("unit", "单元", ("单元号",), "单元，如“2单元”或“2”（没有可不填）", ""),
+    Column("community", "社区/村", ("社区", "村", "行政村", "居委会", "村委会", "社区居委会"),
+           "社区或行政村的名称，与网格结构中的名称一致", "东城社区", loose=True),
+    Column("grid", "网格", (), "网格名称", "东城第一网格", loose=True),
+    Column("micro_grid", "微网格", (), "微网格名称（没有可不填）", "", loose=True),
+    Column("compound", "小区/自然村", ("小区", "自然村", "院落"), "小区或自然村名称（没有可不填）", "", loose=True),
+    Column("building", "楼栋", ("楼", "栋", "幢", "楼宇"), "楼栋，如“3号楼”或“3”", "1号楼", loose=True),
+    Column("unit", "单元", (), "单元，如“2单元”或“2”（没有可不填）", "", loose=True),
 )
 ADDRESS_KEYS: tuple[str, ...] = tuple(c.key for c in ADDRESS_COLUMNS)
 
-ROOM = Column("room", "房号", ("门牌号", "室", "房间号", "户号", "门牌"), "房号或门牌号，同一地址的多行为同一户", "301")
+ROOM = Column("room", "房号", ("门牌号", "室", "房间号", "户号"), "房号或门牌号，同一地址的多行为同一户", "301",
+              loose=True)
 
 HOUSEHOLD_COLUMNS: tuple[Column, ...] = (
     ROOM,
@@ -161,9 +168,46 @@ def _lookup(spec: Sequence[Column]) -> dict[str, str]:
     return table
 
 
+_PARTS = re.compile(r"[/\\、,;|()]|或")  # after normalize_header: half-width, no spaces
+_PREFIXES = ("所属", "所在")
+_SUFFIXES = ("名称", "号码", "名", "号")
+
+
+def _word(part: str) -> str:
+    for prefix in _PREFIXES:
+        if part.startswith(prefix) and len(part) > len(prefix):
+            part = part[len(prefix):]
+            break
+    for suffix in _SUFFIXES:
+        if part.endswith(suffix) and len(part) > len(suffix):
+            return part[: -len(suffix)]
+    return part
+
+
+def address_words(spec: Sequence[Column]) -> dict[str, str]:
+    """The words of the spec's address columns (``loose``), each to its column's key."""
+    words: dict[str, str] = {}
+    for col in spec:
+        if col.loose:
+            for name in (col.header, *col.aliases):
+                for part in _PARTS.split(normalize_header(name)):
+                    if part:
+                        words.setdefault(_word(part), col.key)
+    return words
+
+
+def loose_key(normalized: str, words: dict[str, str]) -> str | None:
+    """The address column a header names by the rule of the module's description, or None."""
+    keys = {words.get(_word(part)) for part in _PARTS.split(normalized) if part and part not in _SUFFIXES}
+    if len(keys) != 1:
+        return None
+    return keys.pop()
+
+
 def map_headers(headers: Sequence[object], spec: Sequence[Column]) -> ColumnMap:
     """Match a header row against a ledger's columns. The first column naming a field wins."""
     table = _lookup(spec)
+    words = address_words(spec)
     texts = [clean_text(h) for h in headers]
     index: dict[str, int] = {}
     unknown: list[str] = []
@@ -171,7 +215,10 @@ def map_headers(headers: Sequence[object], spec: Sequence[Column]) -> ColumnMap:
     for i, text in enumerate(texts):
         if not text:
             continue
-        key = table.get(normalize_header(text))
+        normalized = normalize_header(text)
+        key = table.get(normalized)
+        if key is None and words:
+            key = loose_key(normalized, words)
         if key is None:
             unknown.append(text)
         elif key in index:

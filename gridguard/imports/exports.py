@@ -305,6 +305,8 @@ TEMPLATE_NOTES[ImportJob.Kind.CONTROL_LIST] = [
     "默认只要有一行错误，整个文件都不导入；可以选择“仅导入正确行”。",
     "第 2 行是示例，导入前请删除。",
 ]
+LOOSE_NOTE = ("地址各列的列名也可以加“所属”“名称”“号”，或用“/”写出两种叫法，"
+              "如“所属网格”“自然村/小区”“楼栋号”“房号/门牌号”。")
 TEMPLATE_NAMES = {
     ImportJob.Kind.PEOPLE: "户与人员导入模板",
     ImportJob.Kind.ORGANIZATIONS: "单位场所导入模板",
@@ -337,6 +339,9 @@ def template_workbook(kind: str) -> bytes:
     for col in cols:
         notes.append([col.header + ("（必填）" if col.required else ""), "、".join(col.aliases), col.note],
                      alignment=wrap)
+    if any(col.loose for col in cols):
+        notes.append([])
+        notes.append([LOOSE_NOTE], alignment=wrap)
     buf = BytesIO()
     book.save(buf)
     return buf.getvalue()
