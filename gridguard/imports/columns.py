@@ -87,40 +87,9 @@ ORGANIZATION_COLUMNS: tuple[Column, ...] = (
     Column("is_key_place", "重点场所", ("是否重点场所",), "填“是”或“否”", "否"),
 )
 
-_PERSON_BY_KEY = {c.key: c for c in PERSON_COLUMNS}
-
-# 协查名单: the lists of key persons that higher levels push down. The person's own columns are the
-# ledger's; the address columns place a person the ledger does not have yet.
-CONTROL_LIST_COLUMNS: tuple[Column, ...] = (
-    _PERSON_BY_KEY["name"],
-    _PERSON_BY_KEY["id_type"],
-    Column("id_number", "身份证号", ("身份证号码", "证件号码", "公民身份号码", "证件号", "身份证"),
-           "必填：18 位身份证号（或护照等证件号码，并在“证件类型”中注明），用于核对本人；请将该列设为“文本”格式",
-           "110101198001010019", required=True),
-    _PERSON_BY_KEY["sex"],
-    _PERSON_BY_KEY["phone"],
-    Column("category", "人员类别", ("类别", "人员类型", "管控类别", "风险类别", "协查类别", "人员分类", "风险人员类别"),
-           "必填：密接、次密接、高风险地区来返、中风险地区来返、入境、发热、红黄码、初筛阳性、其他",
-           "密接", required=True),
-    Column("measure", "管控措施", ("措施", "管控方式", "管控类型", "隔离方式", "管控要求"),
-           "集中隔离、居家隔离、居家健康监测、日常健康监测；不填则按人员类别的默认措施", "集中隔离"),
-    Column("start_date", "开始日期", ("管控开始日期", "隔离开始日期", "末次接触日期", "末次暴露日期", "末次接触时间",
-                                      "末次暴露时间", "抵达日期", "到达日期", "返回日期", "入境日期", "来返日期"),
-           "管控天数从这一天算起（末次接触或抵达的日期）；不填则为导入当天", "2022-11-20"),
-    Column("from_place", "来源地", ("来自", "来源地区", "途经地", "风险地区", "出发地", "涉疫地区", "来自何地"),
-           "从何处来或在何处接触", "某市某区"),
-    Column("source", "协查来源", ("推送单位", "信息来源", "下发单位", "来源单位", "协查单位"),
-           "下发名单的单位；不填则记为“协查名单”", "区疾控中心"),
-    Column("place", "隔离地点", ("隔离场所", "管控地点", "隔离酒店"), "集中隔离的酒店或场所；居家的不填", ""),
-    Column("current_address", "现住址", ("现居住地址", "居住地址", "住址", "详细地址", "家庭住址"),
-           "原文记入备注；所属网格按地址各列确定", ""),
-    _PERSON_BY_KEY["note"],
-)
-
 PEOPLE_SPEC: tuple[Column, ...] = PERSON_COLUMNS + ADDRESS_COLUMNS + HOUSEHOLD_COLUMNS
 ORGANIZATION_SPEC: tuple[Column, ...] = ORGANIZATION_COLUMNS + ADDRESS_COLUMNS
 TREE_SPEC: tuple[Column, ...] = ADDRESS_COLUMNS
-CONTROL_LIST_SPEC: tuple[Column, ...] = CONTROL_LIST_COLUMNS + ADDRESS_COLUMNS + (ROOM,)
 
 _MARKS = re.compile(r"[*＊★※]|[(（]\s*(必填|选填|可选|必须)\s*[)）]")
 
@@ -226,16 +195,3 @@ def map_headers(headers: Sequence[object], spec: Sequence[Column]) -> ColumnMap:
         else:
             index[key] = i
     return ColumnMap(index=index, headers=texts, unknown=unknown, duplicate=duplicate)
-
-
-def spec_for(kind: str) -> tuple[Column, ...]:
-    return {
-        "people": PEOPLE_SPEC, "organizations": ORGANIZATION_SPEC, "tree": TREE_SPEC, "control_list": CONTROL_LIST_SPEC,
-    }[kind]
-
-
-def key_columns(kind: str) -> tuple[str, ...]:
-    """Fields whose header marks the header row (the first row naming one of them)."""
-    if kind == "tree":
-        return ADDRESS_KEYS
-    return ("name",)

@@ -29,15 +29,8 @@ from gridguard.core.masking import mask_id_number, mask_phone
 from gridguard.core.paths import subtree_q
 from gridguard.core.xlsx import HEADER_FILL, HEADER_FONT, XLSX_TYPE, Alignment, Book, column_letter
 from gridguard.grids.models import GridNode
-from gridguard.imports.columns import (
-    ADDRESS_COLUMNS,
-    CONTROL_LIST_COLUMNS,
-    HOUSEHOLD_COLUMNS,
-    ORGANIZATION_COLUMNS,
-    PERSON_COLUMNS,
-    ROOM,
-    Column,
-)
+from gridguard.imports.columns import ADDRESS_COLUMNS, HOUSEHOLD_COLUMNS, ORGANIZATION_COLUMNS, PERSON_COLUMNS
+from gridguard.imports.kinds import Template, kind_get
 from gridguard.imports.models import ImportJob
 from gridguard.imports.selectors import (
     household_export_stream,
@@ -253,71 +246,52 @@ EXPORTS = {"persons": person_export, "households": household_export, "organizati
 
 
 # --- import templates ---------------------------------------------------------------------------
+# The templates of imports' own kinds (registered in imports/plug.py); other apps give their own.
 
-def _template_columns(kind: str) -> tuple[list[Column], list[Any]]:
-    example_id = make_id_number("110101", dt.date(1980, 1, 1), 1)
-    if kind == ImportJob.Kind.PEOPLE:
-        cols = [*ADDRESS_COLUMNS, HOUSEHOLD_COLUMNS[0], *PERSON_COLUMNS, *HOUSEHOLD_COLUMNS[1:]]
-        example = {c.key: c.example for c in cols}
-        example["id_number"] = example_id
-        example["birth_date"] = "1980-01-01"
-        return cols, [example[c.key] for c in cols]
-    if kind == ImportJob.Kind.ORGANIZATIONS:
-        cols = [*ORGANIZATION_COLUMNS, *ADDRESS_COLUMNS]
-        return cols, [c.example for c in cols]
-    if kind == ImportJob.Kind.TREE:
-        cols = list(ADDRESS_COLUMNS)
-        return cols, ["东城社区", "东城第一网格", "", "幸福小区", "1号楼", "1单元"]
-    if kind == ImportJob.Kind.CONTROL_LIST:
-        cols = [*CONTROL_LIST_COLUMNS, *ADDRESS_COLUMNS, ROOM]
-        example = {c.key: c.example for c in cols}
-        example.update(id_number=example_id, community="东城社区", grid="东城第一网格", building="1号楼", room="301")
-        return cols, [example[c.key] for c in cols]
-    raise KeyError(kind)
+def _example_id() -> str:
+    return make_id_number("110101", dt.date(1980, 1, 1), 1)
 
 
-TEMPLATE_NOTES = {
-    ImportJob.Kind.PEOPLE: [
+def people_template() -> Template:
+    cols = [*ADDRESS_COLUMNS, HOUSEHOLD_COLUMNS[0], *PERSON_COLUMNS, *HOUSEHOLD_COLUMNS[1:]]
+    example = {c.key: c.example for c in cols}
+    example["id_number"] = _example_id()
+    example["birth_date"] = "1980-01-01"
+    return Template("户与人员导入模板", cols, [example[c.key] for c in cols], (
         "每行一人。同一地址（社区/村、网格、小区/自然村、楼栋、单元、房号）的各行为同一户，“与户主关系”为“户主”的一行为户主。",
         "地址各列按名称与网格结构逐级对应，文件中没有的层级可以不要这一列，某行不适用的层级可留空。",
         "身份证号一列请设为“文本”格式，否则 Excel 会把它变成科学计数法（如 1.10105E+17），这样的行会被拒绝。",
         "全角数字、多余空格、小写 x、电话中的 +86 和横线会自动规范，不算错误。",
         "默认只要有一行错误，整个文件都不导入；可以选择“仅导入正确行”。错误报告会指出行号、列名和原因。",
         "第 2 行是示例，导入前请删除。",
-    ],
-    ImportJob.Kind.ORGANIZATIONS: [
+    ))
+
+
+def organizations_template() -> Template:
+    cols = [*ORGANIZATION_COLUMNS, *ADDRESS_COLUMNS]
+    return Template("单位场所导入模板", cols, [c.example for c in cols], (
         "每行一个单位或场所。地址各列用来确定所属网格（取最深一级），不填则放在导入时选择的节点下。",
         "同一统一社会信用代码、或同一网格下同名的单位不能重复导入。",
         "第 2 行是示例，导入前请删除。",
-    ],
-    ImportJob.Kind.TREE: [
+    ))
+
+
+def tree_template() -> Template:
+    return Template("网格结构导入模板", list(ADDRESS_COLUMNS), ["东城社区", "东城第一网格", "", "幸福小区", "1号楼", "1单元"], (
         "每行一个地址：社区/村、网格、微网格、小区/自然村、楼栋、单元，没有的层级留空。",
         "不存在的节点按所在列的层级新建在导入时选择的节点下；已存在的节点不会重复建立，同一文件可以反复导入。",
         "第 2 行是示例，导入前请删除。",
-    ],
-}
-TEMPLATE_NOTES[ImportJob.Kind.CONTROL_LIST] = [
-    "每行一人：上级推送的协查名单（密接、次密接、风险地区来返、入境等）。每行导入后即下达一条管控措施，并按政策安排核酸检测、推荐“三包一”人员。",
-    "“姓名”“身份证号”“人员类别”必填。身份证号用于核对本人：台账中有此人时，姓名须一致；台账中没有时，按地址各列（和房号）登记到对应网格，没有地址则登记在导入时选择的节点下。",
-    "“管控措施”不填时按人员类别取默认措施（密接、高风险地区来返、入境、初筛阳性：集中隔离；次密接、中风险地区来返：居家隔离；发热、红黄码：居家健康监测；其他：日常健康监测）。",
-    "“开始日期”是管控天数起算的日期（末次接触或抵达的日期），不能晚于今天；按此算管控期已结束的行会被指出。",
-    "已在管控中的人员、登记在导入范围以外辖区的人员、文件中重复的证件号码都会在报告中列出。",
-    "默认只要有一行错误，整个文件都不导入；可以选择“仅导入正确行”。",
-    "第 2 行是示例，导入前请删除。",
-]
+    ))
+
+
 LOOSE_NOTE = ("地址各列的列名也可以加“所属”“名称”“号”，或用“/”写出两种叫法，"
               "如“所属网格”“自然村/小区”“楼栋号”“房号/门牌号”。")
-TEMPLATE_NAMES = {
-    ImportJob.Kind.PEOPLE: "户与人员导入模板",
-    ImportJob.Kind.ORGANIZATIONS: "单位场所导入模板",
-    ImportJob.Kind.TREE: "网格结构导入模板",
-    ImportJob.Kind.CONTROL_LIST: "协查名单导入模板",
-}
 
 
 def template_workbook(kind: str) -> bytes:
-    """The import template of a ledger: Chinese headers, one example row, and a notes sheet."""
-    cols, example = _template_columns(kind)
+    """The import template of a registered kind: Chinese headers, one example row, and a notes sheet."""
+    template = kind_get(kind).template()
+    cols, example = list(template.columns), list(template.example)
     book = Book(write_only=False)  # the empty rows below the example are formatted as text
     ws = book.sheet("导入模板")
     ws.append([c.header for c in cols], font=HEADER_FONT, fill=HEADER_FILL)
@@ -332,7 +306,7 @@ def template_workbook(kind: str) -> bytes:
     notes.widths([18, 40, 70])
     wrap = Alignment(wrap_text=True, vertical="top")
     notes.append(["说明"], font=HEADER_FONT, alignment=wrap)
-    for line in TEMPLATE_NOTES[ImportJob.Kind(kind)]:
+    for line in template.notes:
         notes.append([line], alignment=wrap)
     notes.append([])
     notes.append(["列名", "也可写作", "填写要求"], font=HEADER_FONT, alignment=wrap)

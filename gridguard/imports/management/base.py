@@ -1,4 +1,5 @@
-"""What the three import commands share: --root, --user, running the service, printing the report."""
+"""What the import commands share: --root, --user, running the kind's service, printing the report.
+An app's command for its own kind (``import_control_list`` in control) is a subclass naming the kind."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from gridguard.accounts.models import User
 from gridguard.core.errors import ApplicationError
 from gridguard.grids.models import GridNode
+from gridguard.imports.kinds import kind_get
 from gridguard.imports.models import ImportJob
 from gridguard.imports.services.common import ImportResult
 
@@ -63,7 +65,7 @@ class ImportCommand(BaseCommand):
             parser.add_argument("--good-rows-only", action="store_true", help="跳过有错误的行，导入其余各行")
 
     def run_service(self, **kwargs: Any) -> ImportResult:
-        raise NotImplementedError
+        return kind_get(self.kind).run(**kwargs)
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])

@@ -14,6 +14,7 @@ from gridguard.accounts.scope import Scope, scope_for
 from gridguard.core.errors import ApplicationError, PermissionDenied
 from gridguard.grids.models import GridNode
 from gridguard.imports.columns import ColumnMap
+from gridguard.imports.kinds import kind_get
 from gridguard.imports.models import ImportJob
 from gridguard.imports.readers import FileRefused, Table, read_table
 
@@ -78,10 +79,9 @@ def check_import_rights(actor: User | None, root: GridNode, *, kind: str = "") -
     scope = actor_scope(actor)
     if not scope.can_import:
         raise PermissionDenied(_("您的角色不能导入数据"))
-    if kind == ImportJob.Kind.TREE and not scope.can_manage_tree:
-        raise PermissionDenied(_("您的角色不能调整网格结构"))
-    if kind == ImportJob.Kind.CONTROL_LIST and not scope.can_control:
-        raise PermissionDenied(_("您的角色不能下达或变更管控措施"))
+    refusal = kind_get(kind).refusal(scope) if kind else ""  # the kind's own right (tree, control lists …)
+    if refusal:
+        raise PermissionDenied(refusal)
     scope.check(root.path)
     return scope
 

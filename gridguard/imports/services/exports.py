@@ -18,7 +18,6 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -44,8 +43,8 @@ def export_dir() -> Path:
 
 
 def export_job_create(*, actor: User, kind: str, params: Mapping[str, str], ip: str | None = None) -> ExportJob:
-    """Check the rights and the filters now (a node outside the jurisdiction is NotFound), keep
-    the list's query string, and queue the job (after commit)."""
+    """Check the rights and the filters now (a node outside the jurisdiction is NotFound) and keep
+    the list's query string in a pending job (``imports.tasks.export_job_submit`` queues it)."""
     if kind not in ExportJob.Kind.values:
         raise NotFound()
     scope = export_scope(actor)
@@ -55,9 +54,6 @@ def export_job_create(*, actor: User, kind: str, params: Mapping[str, str], ip: 
         kind=kind, query=query, node=filters.get("node"), masked=not scope.can_reveal, created_by=actor, ip=ip,
         language=translation.get_language() or "",
     )
-    from gridguard.imports.tasks import export_job_task
-
-    transaction.on_commit(lambda: export_job_task(job.pk))
     return job
 
 
