@@ -196,6 +196,9 @@ IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", 200_000)
 IMPORT_MAX_COLUMNS = envint("IMPORT_MAX_COLUMNS", 200)
 IMPORT_MAX_CELLS = envint("IMPORT_MAX_CELLS", 20_000_000)
 IMPORT_MAX_UNZIPPED_BYTES = envint("IMPORT_MAX_UNZIPPED_BYTES", 1024 * 1024 * 1024)
+# An import or export job queued or running with no progress for this long is failed by a periodic
+# sweep (its worker died) and its files are deleted.
+IMPORT_STALE_MINUTES = envint("IMPORT_STALE_MINUTES", 30)
 # Exports: a list of up to EXPORT_SYNC_ROWS rows downloads at once; a longer one is written by the
 # worker into EXPORT_DIR and kept for EXPORT_KEEP_HOURS (the files hold personal data).
 EXPORT_DIR = VAR_DIR / "exports"

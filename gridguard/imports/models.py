@@ -41,6 +41,8 @@ class ImportJob(models.Model):
     language = models.CharField(max_length=10, blank=True)  # the uploader's: the report is written in it
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Set whenever the worker reports progress: a job with none for IMPORT_STALE_MINUTES is swept.
+    heartbeat_at = models.DateTimeField(_("最近进展"), null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
 
@@ -100,6 +102,7 @@ class ExportJob(models.Model):
     language = models.CharField(max_length=10, blank=True)  # the requester's: messages are written in it
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("最近进展"), null=True, blank=True)  # as ImportJob's
     finished_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
 

@@ -20,6 +20,7 @@ from gridguard.grids.models import GridNode
 from gridguard.imports.models import ExportJob, ImportJob
 from gridguard.imports.services.exports import export_files_expire, export_job_create, export_job_run
 from gridguard.imports.services.jobs import Upload, import_job_create, import_job_run
+from gridguard.imports.services.sweep import jobs_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -66,3 +67,9 @@ def export_job_task(job_id: int) -> None:
 @db_periodic_task(crontab(minute="7"))
 def export_files_expire_task() -> int:
     return export_files_expire()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def jobs_sweep_task() -> dict[str, int]:
+    """Fail the jobs whose worker died (no progress for IMPORT_STALE_MINUTES) and remove their files."""
+    return jobs_sweep().as_dict()

@@ -99,17 +99,19 @@ def job_start(job: ImportJob | None, total_rows: int = 0) -> None:
     job.status = ImportJob.Status.RUNNING
     job.started_at = job.started_at or now
     job.total_rows = total_rows
+    job.heartbeat_at = now
     ImportJob.objects.filter(pk=job.pk).update(
-        status=job.status, started_at=job.started_at, total_rows=total_rows, processed_rows=0
+        status=job.status, started_at=job.started_at, total_rows=total_rows, processed_rows=0, heartbeat_at=now
     )
 
 
 def job_progress(job: ImportJob | None, processed: int) -> None:
-    """One short UPDATE (never inside the insert transaction)."""
+    """One short UPDATE (never inside the insert transaction); it keeps the job from being swept."""
     if job is None:
         return
     job.processed_rows = processed
-    ImportJob.objects.filter(pk=job.pk).update(processed_rows=processed)
+    job.heartbeat_at = timezone.now()
+    ImportJob.objects.filter(pk=job.pk).update(processed_rows=processed, heartbeat_at=job.heartbeat_at)
 
 
 def job_finish(job: ImportJob | None, result: ImportResult) -> None:

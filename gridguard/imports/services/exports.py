@@ -65,11 +65,13 @@ def export_job_run(job: ExportJob) -> ExportJob:
     folder = export_dir() / timezone.localdate(now).strftime("%Y%m")
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{uuid.uuid4().hex}.xlsx"
-    _update(job, status=ExportJob.Status.RUNNING, started_at=now, processed_rows=0)
+    # the file's path is kept from the start, so that a sweep of a dead worker's job removes it
+    _update(job, status=ExportJob.Status.RUNNING, started_at=now, heartbeat_at=now, processed_rows=0,
+            stored_path=str(target))
     try:
         actor = job.created_by
         filters = FILTERS[job.kind](QueryDict(job.query), actor)
-        _update(job, total_rows=export_count(job.kind, export_scope(actor), **filters))
+        _update(job, total_rows=export_count(job.kind, export_scope(actor), **filters), heartbeat_at=timezone.now())
         result = EXPORTS[job.kind](actor=actor, out=str(target), ip=job.ip, progress=_progress(job), **filters)
     except Exception as exc:
         target.unlink(missing_ok=True)
@@ -78,7 +80,7 @@ def export_job_run(job: ExportJob) -> ExportJob:
         else:
             logger.exception("export job %s failed", job.pk)
             message = _("生成文件时出错，请稍后重试；如仍失败请联系管理员。")
-        _update(job, status=ExportJob.Status.FAILED, message=message[:500], finished_at=timezone.now())
+        _update(job, status=ExportJob.Status.FAILED, message=message[:500], finished_at=timezone.now(), stored_path="")
         return job
     _update(
         job,
@@ -105,7 +107,7 @@ def _progress(job: ExportJob):  # type: ignore[no-untyped-def]
     def tell(rows: int) -> None:
         if rows - last[0] >= PROGRESS_EVERY:
             last[0] = rows
-            _update(job, processed_rows=rows)
+            _update(job, processed_rows=rows, heartbeat_at=timezone.now())
 
     return tell
 

@@ -684,7 +684,8 @@ class _Progress:
             if self._conn is None:
                 self._conn = connections.create_connection(DEFAULT_DB_ALIAS)
             with self._conn.cursor() as cur:
-                cur.execute("UPDATE imports_importjob SET processed_rows = %s WHERE id = %s", [processed, self.job.pk])
+                cur.execute("UPDATE imports_importjob SET processed_rows = %s, heartbeat_at = %s WHERE id = %s",
+                            [processed, timezone.now(), self.job.pk])
         except Exception:  # progress is a courtesy: never fail an import for it (nor write it mid-COPY)
             self.job = None
 
