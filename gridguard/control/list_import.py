@@ -31,9 +31,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from gridguard.accounts.models import AuditLog, User
+from gridguard.accounts.models import User
 from gridguard.accounts.scope import Scope
-from gridguard.accounts.services import audit_record
 from gridguard.control import rules, services
 from gridguard.control.models import Category, ControlOrder, Measure, OrderStatus, Policy
 from gridguard.core.errors import ApplicationError, each_error
@@ -51,13 +50,13 @@ from gridguard.imports.services.common import (
     PROGRESS_EVERY,
     ImportResult,
     RowError,
-    check_import_rights,
-    job_fail,
+    audit_import_done,
     job_finish,
     job_progress,
     read_rows,
     refuse,
     refused,
+    run_import,
 )
 from gridguard.people.models import Household, Person, PersonStatus
 from gridguard.people.rules import clean_person, parse_date, parse_room
@@ -155,12 +154,10 @@ def control_list_import_file(
     now: dt.datetime | None = None,
 ) -> ImportResult:
     """Import a 协查名单 under ``root``: an order for every row (see the module's description)."""
-    try:
-        scope = check_import_rights(actor, root, kind=KIND)
-        return _import(actor, scope, root, Path(path), good_rows_only, job, now or timezone.now())
-    except Exception as exc:
-        job_fail(job, exc)
-        raise
+    return run_import(
+        KIND, lambda scope: _import(actor, scope, root, Path(path), good_rows_only, job, now or timezone.now()),
+        actor=actor, root=root, path=path, good_rows_only=good_rows_only, job=job,
+    )
 
 
 def _import(
@@ -264,7 +261,8 @@ def _import(
 
     filename = job.filename if job else path.name
     orders, new_persons = _write(
-        parsed, actor=actor, scope=scope, root=root, now=now, filename=filename, job=job
+        parsed, actor=actor, scope=scope, root=root, now=now, filename=filename, job=job,
+        counts=(n, len(bad), good_rows_only),
     )
     by_category = Counter(r.category for r in parsed)
     result.imported_rows = orders
@@ -465,6 +463,7 @@ def _write(
     now: dt.datetime,
     filename: str,
     job: ImportJob | None,
+    counts: tuple[int, int, bool],  # the file's rows, its rows with errors, good_rows_only: for the audit
 ) -> tuple[int, int]:
     """Order every row (registering the persons the ledger does not have), all or nothing."""
     nodes = GridNode.objects.in_bulk({r.node_id or root.pk for r in parsed if r.person_id is None})
@@ -486,14 +485,10 @@ def _write(
             scope=scope,
         )
     new_persons = sum(1 for r in parsed if r.person_id is None)
-    job_id = job.pk if job is not None else None
-    audit_record(
-        actor=actor,
-        action=AuditLog.Action.IMPORT,
-        object_type="imports.importjob",
-        object_id=str(job_id or ""),
-        object_repr=f"导入协查名单：{filename}"[:200],
-        node_path=root.path,
-        detail={"orders": len(parsed), "new_persons": new_persons, "file": filename, "job": job_id},
+    rows, error_rows, good_rows_only = counts
+    audit_import_done(
+        actor=actor, kind=KIND, filename=filename, job_id=job.pk if job is not None else None, root=root, rows=rows,
+        imported=len(parsed), error_rows=error_rows, good_rows_only=good_rows_only,
+        counts={"orders": len(parsed), "new_persons": new_persons},
     )
     return len(parsed), new_persons

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from io import BytesIO
 from typing import IO, Any
@@ -82,9 +82,11 @@ def write_sheet(
     columns: list[tuple[str, int, Callable[[dict[str, Any]], Any]]],
     batches: Iterator[list[dict[str, Any]]],
     progress: Callable[[int], None] | None = None,
+    about: Sequence[tuple[str, Any]] = (),
 ) -> int:
     """Write the rows of ``batches`` under a header row; ``progress`` is told the rows written
-    after each batch. Returns the number of rows."""
+    after each batch. ``about`` (label, value) lines go to a second sheet, 导出说明, with the number
+    of rows. Returns the number of rows."""
     book = Book()
     ws = book.sheet(title)
     ws.widths([c[1] for c in columns])
@@ -98,6 +100,11 @@ def write_sheet(
         count += len(rows)
         if progress is not None:
             progress(count)
+    if about:
+        sheet = book.sheet("导出说明")
+        sheet.widths([16, 60])
+        for line in (*about, ("行数", count)):
+            sheet.append(line)
     book.save(out)
     return count
 
@@ -135,16 +142,95 @@ def export_filename(label: str) -> str:
     return f"{label}_{timezone.localtime():%Y%m%d-%H%M}.xlsx"
 
 
+# --- the filters of an export, in words ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FilterTerm:
+    """One filter of an export: ``key``/``value`` for the audit record (a node by id, the rest in
+    words), ``label``/``words`` for the sheet."""
+
+    key: str
+    value: Any
+    label: str
+    words: str
+
+
+def _yes_no(value: Any) -> str | None:
+    return None if value is None else _yes(bool(value))
+
+
+def _flag(value: Any) -> str | None:
+    return _yes(True) if value else None
+
+
+def _text(value: Any) -> str | None:
+    return str(value).strip() or None if value is not None else None
+
+
+def _choice(choices: Any) -> Callable[[Any], str | None]:
+    labels = dict(choices)
+    return lambda value: str(labels.get(value, value)) if value else None
+
+
+def _tag_word(bit: Any) -> str | None:
+    if bit is None:
+        return None
+    tag = Tag.objects.filter(bit=bit).first()
+    return tag.name if tag is not None else _("第 {bit} 类").format(bit=bit)
+
+
+# A list filter (people.filters) -> (key in the audit record, label in the sheet, its value in words:
+# None when the filter is not set). A filter added to a list must be added here (a test checks it).
+FilterWords = dict[str, tuple[str, str, Callable[[Any], str | None]]]
+FILTER_WORDS: FilterWords = {
+    "node": ("node", "范围", lambda node: node.name if node is not None else "全部辖区"),
+    "search": ("search", "查找", _text),
+    "tag_bit": ("tag", "特殊人群", _tag_word),
+    "residency": ("residency", "居住类型", _choice(Residency.choices)),
+    "status": ("status", "状态", _choice(PersonStatus.choices)),
+    "party": ("party", "党员", _yes_no),
+    "no_household": ("no_household", "无户", _flag),
+    "rental": ("rental", "出租房", _yes_no),
+    "node_ids": ("ungridded", "仅未划入网格", lambda ids: _yes(True) if ids is not None else None),
+    "kind": ("kind", "类型", _choice(OrganizationKind.choices)),
+    "key_place": ("key_place", "重点场所", _yes_no),
+}
+
+
+def describe_filters(filters: dict[str, Any], words: FilterWords = FILTER_WORDS) -> list[FilterTerm]:
+    """Every filter that is set, named and in words (the scope is always named)."""
+    terms = []
+    for key, value in filters.items():
+        audit_key, label, word = words.get(key, (key, key, _text))
+        text = word(value)
+        if text is None:
+            continue
+        audit_value = value.pk if isinstance(value, GridNode) else (True if audit_key == "ungridded" else text)
+        terms.append(FilterTerm(audit_key, audit_value, label, text))
+    return terms
+
+
+def export_about(label: str, actor: User, terms: list[FilterTerm], masked: bool) -> list[tuple[str, str]]:
+    """The export's own sheet (导出说明): what, when, by whom, every filter; write_sheet adds 行数."""
+    return [
+        ("导出内容", label),
+        ("导出时间", f"{timezone.localtime():%Y-%m-%d %H:%M}"),
+        ("导出人", actor.full_name or actor.username),
+        *[(term.label, term.words) for term in terms],
+        ("证件号码和电话", "已脱敏" if masked else "完整显示"),
+    ]
+
+
 def audit_export(actor: User, kind: str, label: str, result: ExportResult, node: GridNode | None,
-           filters: dict[str, Any], ip: str | None) -> None:
-    shown = {k: (v.pk if isinstance(v, GridNode) else v) for k, v in filters.items() if v not in (None, "", False)}
+                 terms: list[FilterTerm], ip: str | None) -> None:
     audit_record(
         actor=actor,
         action=AuditLog.Action.EXPORT,
         object_type=kind,
         object_repr=f"导出{label} {result.rows} 条"[:200],
         node_path=node.path if node is not None else "",
-        detail={"rows": result.rows, "masked": result.masked, "filters": shown, "file": result.filename},
+        detail={"rows": result.rows, "masked": result.masked, "filters": {t.key: t.value for t in terms},
+                "file": result.filename},
         ip=ip,
     )
 
@@ -181,8 +267,10 @@ def person_export(
         ("备注", 20, lambda r: r["note"]),
     ]
     result = ExportResult(0, export_filename("人员台账"), masked)
-    result.rows = write_sheet(out, "人员", columns, person_export_stream(scope=scope, **filters), progress)
-    audit_export(actor, "people.person", "人员台账", result, node, filters, ip)
+    terms = describe_filters(filters)
+    result.rows = write_sheet(out, "人员", columns, person_export_stream(scope=scope, **filters), progress,
+                              export_about("人员台账", actor, terms, masked))
+    audit_export(actor, "people.person", "人员台账", result, node, terms, ip)
     return result
 
 
@@ -208,8 +296,10 @@ def household_export(
         ("所属网格", 30, lambda r: labels.get(r["node_id"], "")),
     ]
     result = ExportResult(0, export_filename("住户台账"), masked)
-    result.rows = write_sheet(out, "住户", columns, household_export_stream(scope=scope, **filters), progress)
-    audit_export(actor, "people.household", "住户台账", result, node, filters, ip)
+    terms = describe_filters(filters)
+    result.rows = write_sheet(out, "住户", columns, household_export_stream(scope=scope, **filters), progress,
+                              export_about("住户台账", actor, terms, masked))
+    audit_export(actor, "people.household", "住户台账", result, node, terms, ip)
     return result
 
 
@@ -237,8 +327,9 @@ def organization_export(
     ]
     result = ExportResult(0, export_filename("单位场所台账"), masked)
     stream = organization_export_stream(scope=scope, **filters)
-    result.rows = write_sheet(out, "单位场所", columns, stream, progress)
-    audit_export(actor, "people.organization", "单位场所台账", result, node, filters, ip)
+    terms = describe_filters(filters)
+    result.rows = write_sheet(out, "单位场所", columns, stream, progress, export_about("单位场所台账", actor, terms, masked))
+    audit_export(actor, "people.organization", "单位场所台账", result, node, terms, ip)
     return result
 
 

@@ -15,12 +15,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from gridguard.accounts.models import User
-from gridguard.core.errors import ApplicationError
+from gridguard.core.errors import ApplicationError, NotFound, PermissionDenied
 from gridguard.grids.models import GridNode
 from gridguard.imports.kinds import find_kind, kind_get
 from gridguard.imports.models import ImportJob
 from gridguard.imports.readers import EXTENSIONS
-from gridguard.imports.services.common import ImportResult, check_import_rights
+from gridguard.imports.services.common import ImportResult, audit_import_quietly, check_import_rights
 
 logger = logging.getLogger(__name__)
 
@@ -89,13 +89,22 @@ def import_job_create(
     *, actor: User, kind: str, root: GridNode, upload: Upload, good_rows_only: bool = False
 ) -> ImportJob:
     """Check rights, store the file and create a pending job (``imports.tasks.import_job_submit``
-    queues it)."""
-    kind_get(kind)
-    check_import_rights(actor, root, kind=kind)
-    stored = store_upload(upload)
+    queues it). A file refused here is audited like one refused by the worker."""
+    filename = Path(upload.name or "").name[:255]
+    try:
+        kind_get(kind)
+        check_import_rights(actor, root, kind=kind)
+        stored = store_upload(upload)
+    except ApplicationError as exc:
+        audit_import_quietly(
+            actor=actor, kind=kind, filename=filename, job_id=None, outcome="refused", reason=exc.message,
+            node_path="" if isinstance(exc, PermissionDenied | NotFound) else root.path,  # then the actor's own
+            good_rows_only=good_rows_only,
+        )
+        raise
     job = ImportJob.objects.create(
         kind=kind,
-        filename=Path(upload.name).name[:255],
+        filename=filename,
         stored_path=str(stored),
         good_rows_only=good_rows_only,
         root=root,
@@ -109,17 +118,19 @@ def import_job_run(job: ImportJob) -> ImportResult | None:
     """Run a queued job (the worker's task, or inline). Exceptions leave the job FAILED."""
     if job.status not in (ImportJob.Status.PENDING, ImportJob.Status.RUNNING):
         return None
-    if job.root is None:
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.FAILED, message=_("导入范围（网格节点）已不存在"), finished_at=timezone.now()
-        )
-        return None
     kind = find_kind(job.kind)
-    if kind is None:  # no longer registered (its app removed)
+    reason = ""
+    if job.root is None:
+        reason = _("导入范围（网格节点）已不存在")
+    elif kind is None:  # no longer registered (its app removed)
+        reason = _("导入类型“{kind}”已不可用，无法处理").format(kind=job.kind)
+    if reason or kind is None:
         ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.FAILED, finished_at=timezone.now(),
-            message=_("导入类型“{kind}”已不可用，无法处理").format(kind=job.kind),
+            status=ImportJob.Status.FAILED, message=reason, finished_at=timezone.now()
         )
+        audit_import_quietly(actor=job.created_by, kind=job.kind, filename=job.filename, job_id=job.pk,
+                             node_path=job.root.path if job.root else "", outcome="failed", reason=reason,
+                             good_rows_only=job.good_rows_only)
         _discard_upload(job)
         return None
     service = kind.run

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridguard.imports.models import ExportJob, ImportJob
+from gridguard.imports.services.common import audit_import_quietly
 from gridguard.imports.services.exports import export_dir
 from gridguard.imports.services.jobs import import_dir
 
@@ -74,6 +75,11 @@ def jobs_sweep(*, now: dt.datetime | None = None) -> Swept:
         if claimed:
             swept.imports += 1
             _remove(job.stored_path, import_dir())
+            audit_import_quietly(
+                actor=job.created_by, kind=job.kind, filename=job.filename, job_id=job.pk,
+                node_path=job.root.path if job.root else "", outcome="failed", rows=job.total_rows,
+                good_rows_only=job.good_rows_only, reason=reason,
+            )
             logger.warning("import job %s swept: no progress since %s", job.pk, job.heartbeat_at or job.created_at)
     export_reason = _(
         "后台处理中断：超过 {minutes} 分钟没有进展（处理进程可能已停止或重启），文件没有生成。请回到列表重新导出。"

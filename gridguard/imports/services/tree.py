@@ -13,8 +13,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from gridguard.accounts.models import AuditLog, User
-from gridguard.accounts.services import audit_record
+from gridguard.accounts.models import User
 from gridguard.grids.models import GridNode, Level
 from gridguard.grids.services import node_create
 from gridguard.imports.addresses import AddressIndex, address_levels, canon_name, cell_text
@@ -25,13 +24,13 @@ from gridguard.imports.rows import display
 from gridguard.imports.services.common import (
     ImportResult,
     RowError,
-    check_import_rights,
-    job_fail,
+    audit_import_done,
     job_finish,
     job_progress,
     job_start,
     refuse,
     refused,
+    run_import,
     warnings_for_columns,
 )
 
@@ -62,12 +61,8 @@ def tree_import_file(
     job: ImportJob | None = None,
 ) -> ImportResult:
     """Create the nodes a tree file names under ``root``; idempotent."""
-    try:
-        check_import_rights(actor, root, kind=KIND)
-        return _import(actor, root, Path(path), good_rows_only, job)
-    except Exception as exc:
-        job_fail(job, exc)
-        raise
+    return run_import(KIND, lambda scope: _import(actor, root, Path(path), good_rows_only, job), actor=actor,
+                      root=root, path=path, good_rows_only=good_rows_only, job=job)
 
 
 def _import(actor: User | None, root: GridNode, path: Path, good_rows_only: bool, job: ImportJob | None) -> ImportResult:
@@ -183,15 +178,10 @@ def _import(actor: User | None, root: GridNode, path: Path, good_rows_only: bool
                     parent = parents[plan.parent_path] = GridNode.objects.get(path=plan.parent_path)
             plan.node = node_create(actor=actor, parent=parent, name=plan.name, level=plan.level, check_scope=False)
             created[plan.level.name] = created.get(plan.level.name, 0) + 1
-        filename = job.filename if job else path.name
-        audit_record(
-            actor=actor,
-            action=AuditLog.Action.IMPORT,
-            object_type="imports.importjob",
-            object_id=str(job.pk if job else ""),
-            object_repr=f"导入网格结构：{filename}"[:200],
-            node_path=root.path,
-            detail={"created": created, "file": filename, "job": job.pk if job else None},
+        audit_import_done(
+            actor=actor, kind=KIND, filename=job.filename if job else path.name, job_id=job.pk if job else None,
+            root=root, rows=n, imported=n - len(bad), error_rows=len(bad), good_rows_only=good_rows_only,
+            counts={"created": created},
         )
     result.imported_rows = result.valid_rows
     result.summary = {"nodes_created": len(todo), "created_by_level": created}
