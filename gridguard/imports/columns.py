@@ -43,6 +43,13 @@ ADDRESS_COLUMNS: tuple[Column, ...] = (
 )
 ADDRESS_KEYS: tuple[str, ...] = tuple(c.key for c in ADDRESS_COLUMNS)
 
+# Levels above the address columns: a tree file may start with them (the town a new install builds).
+TOP_COLUMNS: tuple[Column, ...] = (
+    Column("district", "区/县", ("区", "县", "区县", "市辖区", "县级市"), "区或县的名称（没有可不填）", "", loose=True),
+    Column("street", "街道/镇", ("街道", "镇", "乡镇", "乡", "街道办事处", "镇街"), "街道、镇或乡的名称", "城关镇",
+           loose=True),
+)
+
 ROOM = Column("room", "房号", ("门牌号", "室", "房间号", "户号"), "房号或门牌号，同一地址的多行为同一户", "301",
               loose=True)
 
@@ -89,7 +96,8 @@ ORGANIZATION_COLUMNS: tuple[Column, ...] = (
 
 PEOPLE_SPEC: tuple[Column, ...] = PERSON_COLUMNS + ADDRESS_COLUMNS + HOUSEHOLD_COLUMNS
 ORGANIZATION_SPEC: tuple[Column, ...] = ORGANIZATION_COLUMNS + ADDRESS_COLUMNS
-TREE_SPEC: tuple[Column, ...] = ADDRESS_COLUMNS
+TREE_SPEC: tuple[Column, ...] = TOP_COLUMNS + ADDRESS_COLUMNS
+TREE_KEYS: tuple[str, ...] = tuple(c.key for c in TREE_SPEC)
 
 _MARKS = re.compile(r"[*＊★※]|[(（]\s*(必填|选填|可选|必须)\s*[)）]")
 
