@@ -195,6 +195,16 @@ PUBLIC_GET_RATE = envstr("PUBLIC_GET_RATE", "60/m")
 # Imports: files waiting for the worker live here.
 IMPORT_DIR = VAR_DIR / "imports"
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 64 * 1024 * 1024)
+# A sheet is checked before it is read (the reader holds it whole, A1 to its last cell): at most
+# IMPORT_MAX_ROWS rows (header and title rows included), IMPORT_MAX_COLUMNS columns and
+# IMPORT_MAX_CELLS cells; an .xlsx unzips to at most IMPORT_MAX_UNZIPPED_BYTES.
+IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", 200_000)
+IMPORT_MAX_COLUMNS = envint("IMPORT_MAX_COLUMNS", 200)
+IMPORT_MAX_CELLS = envint("IMPORT_MAX_CELLS", 20_000_000)
+IMPORT_MAX_UNZIPPED_BYTES = envint("IMPORT_MAX_UNZIPPED_BYTES", 1024 * 1024 * 1024)
+# An import or export job queued or running with no progress for this long is failed by a periodic
+# sweep (its worker died) and its files are deleted.
+IMPORT_STALE_MINUTES = envint("IMPORT_STALE_MINUTES", 30)
 # Exports: a list of up to EXPORT_SYNC_ROWS rows downloads at once; a longer one is written by the
 # worker into EXPORT_DIR and kept for EXPORT_KEEP_HOURS (the files hold personal data).
 EXPORT_DIR = VAR_DIR / "exports"

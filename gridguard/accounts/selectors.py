@@ -71,7 +71,12 @@ def _names_in(details: list[Any]) -> dict[tuple[str, int], str]:
 
 # Keys of AuditLog.detail that the services write, by name (others are shown as they are).
 DETAIL_LABELS = {
-    "rows": gettext_lazy("行数"), "masked": gettext_lazy("已脱敏"), "filters": gettext_lazy("筛选条件"),
+    # an import, whatever became of it (imports.services.common.audit_import)
+    "outcome": gettext_lazy("结果"), "kind": gettext_lazy("类型"), "rows": gettext_lazy("行数"),
+    "imported": gettext_lazy("已导入"), "error_rows": gettext_lazy("错误行数"),
+    "good_rows_only": gettext_lazy("仅导入正确行"),
+    # the rest
+    "masked": gettext_lazy("已脱敏"), "filters": gettext_lazy("筛选条件"),
     "file": gettext_lazy("文件"), "job": gettext_lazy("任务"), "fields": gettext_lazy("字段"),
     "persons": gettext_lazy("人数"), "households_created": gettext_lazy("新建户数"),
     "households_joined": gettext_lazy("加入已有户数"), "heads": gettext_lazy("户主数"),
@@ -85,8 +90,10 @@ DETAIL_LABELS = {
     # the list filters of an export
     "node": gettext_lazy("节点"), "search": gettext_lazy("查找"), "status": gettext_lazy("状态"),
     "tag_bit": gettext_lazy("特殊人群"), "residency": gettext_lazy("居住类型"), "party": gettext_lazy("党员"),
-    "no_household": gettext_lazy("无户"), "rental": gettext_lazy("出租房"), "kind": gettext_lazy("类型"),
+    "no_household": gettext_lazy("无户"), "rental": gettext_lazy("出租房"),
     "key_place": gettext_lazy("重点场所"), "node_ids": gettext_lazy("节点"),
+    "tag": gettext_lazy("特殊人群"), "ungridded": gettext_lazy("仅未划入网格"),
+    "team_incomplete": gettext_lazy("三包一未配齐"), "with_alerts": gettext_lazy("有未处理预警"),
 }
 
 

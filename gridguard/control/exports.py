@@ -12,13 +12,17 @@ from django.http import FileResponse, HttpRequest
 from gridguard.accounts.models import User
 from gridguard.accounts.scope import Scope
 from gridguard.accounts.services import client_ip
-from gridguard.control.models import ControlOrder, TeamMember
+from gridguard.control.models import Category, ControlOrder, Measure, OrderStatus, TeamMember
 from gridguard.control.rules import local_date
 from gridguard.control.selectors import order_filtered
 from gridguard.core.masking import mask_id_number, mask_phone
 from gridguard.imports.exports import (
+    FILTER_WORDS,
     ExportResult,
+    FilterWords,
     audit_export,
+    describe_filters,
+    export_about,
     export_filename,
     export_response,
     export_scope,
@@ -26,6 +30,16 @@ from gridguard.imports.exports import (
 )
 
 BATCH = 2000
+# The ledger's filters (control.views.order_filters) in words, for the audit record and the sheet.
+ORDER_FILTER_WORDS: FilterWords = {
+    "node": FILTER_WORDS["node"],
+    "search": FILTER_WORDS["search"],
+    "status": ("status", "状态", lambda v: str(dict(OrderStatus.choices).get(v, v)) if v else "全部"),
+    "category": ("category", "类别", lambda v: str(dict(Category.choices).get(v, v)) if v else None),
+    "measure": ("measure", "措施", lambda v: str(dict(Measure.choices).get(v, v)) if v else None),
+    "team_incomplete": ("team_incomplete", "三包一未配齐", lambda v: "是" if v else None),
+    "with_alerts": ("with_alerts", "有未处理预警", lambda v: "是" if v else None),
+}
 
 
 def _batches(qs: Any) -> Iterator[list[dict[str, Any]]]:
@@ -74,8 +88,10 @@ def order_export(*, actor: User, out: IO[bytes] | str, ip: str | None = None, **
         ("解除日期", 12, lambda r: _released(o(r))),
     ]
     result = ExportResult(0, export_filename("管控对象台账"), masked)
-    result.rows = write_sheet(out, "管控对象", columns, _batches(order_filtered(scope, **filters)))
-    audit_export(actor, "control.controlorder", "管控对象台账", result, filters.get("node"), filters, ip)
+    terms = describe_filters(filters, ORDER_FILTER_WORDS)
+    result.rows = write_sheet(out, "管控对象", columns, _batches(order_filtered(scope, **filters)),
+                              about=export_about("管控对象台账", actor, terms, masked))
+    audit_export(actor, "control.controlorder", "管控对象台账", result, filters.get("node"), terms, ip)
     return result
 
 

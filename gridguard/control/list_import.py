@@ -31,16 +31,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from gridguard.accounts.models import AuditLog, User
+from gridguard.accounts.models import User
 from gridguard.accounts.scope import Scope
-from gridguard.accounts.services import audit_record
 from gridguard.control import rules, services
 from gridguard.control.models import Category, ControlOrder, Measure, OrderStatus, Policy
 from gridguard.core.errors import ApplicationError, each_error
+from gridguard.core.identity import make_id_number
 from gridguard.core.normalize import clean_text
 from gridguard.grids.models import GridNode
 from gridguard.imports.addresses import AddressError, AddressIndex
-from gridguard.imports.columns import ADDRESS_KEYS, CONTROL_LIST_SPEC
+from gridguard.imports.columns import ADDRESS_COLUMNS, ADDRESS_KEYS, PERSON_COLUMNS, ROOM, Column
+from gridguard.imports.kinds import Template
 from gridguard.imports.lookups import SQLITE_BATCH as BATCH
 from gridguard.imports.lookups import active_households_at
 from gridguard.imports.models import ImportJob
@@ -49,22 +50,82 @@ from gridguard.imports.services.common import (
     PROGRESS_EVERY,
     ImportResult,
     RowError,
-    check_import_rights,
-    job_fail,
+    audit_import_done,
     job_finish,
     job_progress,
     read_rows,
     refuse,
     refused,
+    run_import,
 )
 from gridguard.people.models import Household, Person, PersonStatus
 from gridguard.people.rules import clean_person, parse_date, parse_room
 
-KIND = ImportJob.Kind.CONTROL_LIST
+KIND = "control_list"  # ImportJob.kind, registered in control/plug.py
 REQUIRED = ("id_number", "category")
 PERSON_KEYS = ("name", "id_type", "id_number", "sex", "phone")
 _FIELD_COLUMN = {"birth_date": "id_number"}  # a birth date here can only come from the identity number
 TEXT_KEYS = {"from_place": 100, "source": 60, "place": 120, "current_address": 200, "note": 200}
+
+_PERSON_BY_KEY = {c.key: c for c in PERSON_COLUMNS}
+
+# 协查名单: the lists of key persons that higher levels push down. The person's own columns are the
+# ledger's; the address columns place a person the ledger does not have yet.
+CONTROL_LIST_COLUMNS: tuple[Column, ...] = (
+    _PERSON_BY_KEY["name"],
+    _PERSON_BY_KEY["id_type"],
+    Column("id_number", "身份证号", ("身份证号码", "证件号码", "公民身份号码", "证件号", "身份证"),
+           "必填：18 位身份证号（或护照等证件号码，并在“证件类型”中注明），用于核对本人；请将该列设为“文本”格式",
+           "110101198001010019", required=True),
+    _PERSON_BY_KEY["sex"],
+    _PERSON_BY_KEY["phone"],
+    Column("category", "人员类别", ("类别", "人员类型", "管控类别", "风险类别", "协查类别", "人员分类", "风险人员类别"),
+           "必填：密接、次密接、高风险地区来返、中风险地区来返、入境、发热、红黄码、初筛阳性、其他",
+           "密接", required=True),
+    Column("measure", "管控措施", ("措施", "管控方式", "管控类型", "隔离方式", "管控要求"),
+           "集中隔离、居家隔离、居家健康监测、日常健康监测；不填则按人员类别的默认措施", "集中隔离"),
+    Column("start_date", "开始日期", ("管控开始日期", "隔离开始日期", "末次接触日期", "末次暴露日期", "末次接触时间",
+                                      "末次暴露时间", "抵达日期", "到达日期", "返回日期", "入境日期", "来返日期"),
+           "管控天数从这一天算起（末次接触或抵达的日期）；不填则为导入当天", "2022-11-20"),
+    Column("from_place", "来源地", ("来自", "来源地区", "途经地", "风险地区", "出发地", "涉疫地区", "来自何地"),
+           "从何处来或在何处接触", "某市某区"),
+    Column("source", "协查来源", ("推送单位", "信息来源", "下发单位", "来源单位", "协查单位"),
+           "下发名单的单位；不填则记为“协查名单”", "区疾控中心"),
+    Column("place", "隔离地点", ("隔离场所", "管控地点", "隔离酒店"), "集中隔离的酒店或场所；居家的不填", ""),
+    Column("current_address", "现住址", ("现居住地址", "居住地址", "住址", "详细地址", "家庭住址"),
+           "原文记入备注；所属网格按地址各列确定", ""),
+    _PERSON_BY_KEY["note"],
+)
+CONTROL_LIST_SPEC: tuple[Column, ...] = CONTROL_LIST_COLUMNS + ADDRESS_COLUMNS + (ROOM,)
+TEMPLATE_NOTES = (
+    "每行一人：上级推送的协查名单（密接、次密接、风险地区来返、入境等）。每行导入后即下达一条管控措施，并按政策安排核酸检测、推荐“三包一”人员。",
+    "“姓名”“身份证号”“人员类别”必填。身份证号用于核对本人：台账中有此人时，姓名须一致；台账中没有时，按地址各列（和房号）登记到对应网格，没有地址则登记在导入时选择的节点下。",
+    "“管控措施”不填时按人员类别取默认措施（密接、高风险地区来返、入境、初筛阳性：集中隔离；次密接、中风险地区来返：居家隔离；发热、红黄码：居家健康监测；其他：日常健康监测）。",
+    "“开始日期”是管控天数起算的日期（末次接触或抵达的日期），不能晚于今天；按此算管控期已结束的行会被指出。",
+    "已在管控中的人员、登记在导入范围以外辖区的人员、文件中重复的证件号码都会在报告中列出。",
+    "默认只要有一行错误，整个文件都不导入；可以选择“仅导入正确行”。",
+    "第 2 行是示例，导入前请删除。",
+)
+
+
+def control_list_template() -> Template:
+    """The 协查名单 template: the columns above, an example row and the notes."""
+    cols = list(CONTROL_LIST_SPEC)
+    example = {c.key: c.example for c in cols}
+    example.update(id_number=make_id_number("110101", dt.date(1980, 1, 1), 1), community="东城社区",
+                   grid="东城第一网格", building="1号楼", room="301")
+    return Template("协查名单导入模板", cols, [example[c.key] for c in cols], TEMPLATE_NOTES)
+
+
+def control_list_refusal(scope: Scope) -> str:
+    return "" if scope.has("control.order") else _("您的角色不能下达或变更管控措施")
+
+
+def control_list_summary(summary: dict[str, Any]) -> str:
+    if summary.get("orders") is None:
+        return ""
+    return _("下达管控 %(n)s 条，新登记 %(m)s 人") % {"n": summary["orders"], "m": summary.get("new_persons", 0)}
+
 
 
 @dataclass(slots=True)
@@ -93,12 +154,10 @@ def control_list_import_file(
     now: dt.datetime | None = None,
 ) -> ImportResult:
     """Import a 协查名单 under ``root``: an order for every row (see the module's description)."""
-    try:
-        scope = check_import_rights(actor, root, kind=KIND)
-        return _import(actor, scope, root, Path(path), good_rows_only, job, now or timezone.now())
-    except Exception as exc:
-        job_fail(job, exc)
-        raise
+    return run_import(
+        KIND, lambda scope: _import(actor, scope, root, Path(path), good_rows_only, job, now or timezone.now()),
+        actor=actor, root=root, path=path, good_rows_only=good_rows_only, job=job,
+    )
 
 
 def _import(
@@ -202,7 +261,8 @@ def _import(
 
     filename = job.filename if job else path.name
     orders, new_persons = _write(
-        parsed, actor=actor, scope=scope, root=root, now=now, filename=filename, job=job
+        parsed, actor=actor, scope=scope, root=root, now=now, filename=filename, job=job,
+        counts=(n, len(bad), good_rows_only),
     )
     by_category = Counter(r.category for r in parsed)
     result.imported_rows = orders
@@ -403,6 +463,7 @@ def _write(
     now: dt.datetime,
     filename: str,
     job: ImportJob | None,
+    counts: tuple[int, int, bool],  # the file's rows, its rows with errors, good_rows_only: for the audit
 ) -> tuple[int, int]:
     """Order every row (registering the persons the ledger does not have), all or nothing."""
     nodes = GridNode.objects.in_bulk({r.node_id or root.pk for r in parsed if r.person_id is None})
@@ -424,14 +485,10 @@ def _write(
             scope=scope,
         )
     new_persons = sum(1 for r in parsed if r.person_id is None)
-    job_id = job.pk if job is not None else None
-    audit_record(
-        actor=actor,
-        action=AuditLog.Action.IMPORT,
-        object_type="imports.importjob",
-        object_id=str(job_id or ""),
-        object_repr=f"导入协查名单：{filename}"[:200],
-        node_path=root.path,
-        detail={"orders": len(parsed), "new_persons": new_persons, "file": filename, "job": job_id},
+    rows, error_rows, good_rows_only = counts
+    audit_import_done(
+        actor=actor, kind=KIND, filename=filename, job_id=job.pk if job is not None else None, root=root, rows=rows,
+        imported=len(parsed), error_rows=error_rows, good_rows_only=good_rows_only,
+        counts={"orders": len(parsed), "new_persons": new_persons},
     )
     return len(parsed), new_persons

@@ -1,10 +1,19 @@
-"""What key-person control adds to shared places: its rights, its sections on the person and
-household pages (and the person API), its part of the demo town."""
+"""What key-person control adds to shared places (core.plug, imports.kinds): its rights, its
+sections on the person and household pages (and the person API), its part of the demo town and
+the 协查名单 import kind."""
 
 from django.utils.translation import gettext_lazy as _
 
 from gridguard.control import demo, selectors
+from gridguard.control.list_import import (
+    KIND,
+    control_list_import_file,
+    control_list_refusal,
+    control_list_summary,
+    control_list_template,
+)
 from gridguard.core import plug
+from gridguard.imports.kinds import ImportKind, register
 
 plug.permission(
     "control.order",
@@ -18,3 +27,9 @@ plug.person_section(10, "control/_person_section.html", key="control", api=selec
 )
 plug.household_section(10, "control/_household_section.html")(selectors.household_section)
 plug.demo_step(100, "重点人员管控")(demo.demo_step)
+
+register(ImportKind(
+    code=KIND, label=_("协查名单（重点人员）"), run=control_list_import_file, template=control_list_template,
+    refusal=control_list_refusal, describe=control_list_summary, link=("control:orders", _("管控台账")),
+    order=40,
+))

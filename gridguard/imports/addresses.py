@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from gridguard.core.normalize import clean_text
 from gridguard.core.paths import subtree_q
 from gridguard.grids.models import GridNode, Level
-from gridguard.imports.columns import ADDRESS_COLUMNS, ADDRESS_KEYS
+from gridguard.imports.columns import ADDRESS_COLUMNS, ADDRESS_KEYS, Column
 
 _NUMBERED = re.compile(r"^第?(\d+)(号楼|号院|号|栋|幢|座|楼|单元|区|期)?$")
 AMBIGUOUS = -1
@@ -61,12 +61,12 @@ class AddressError(Exception):
         self.message = message
 
 
-def address_levels() -> dict[str, Level]:
+def address_levels(columns: Sequence[Column] = ADDRESS_COLUMNS) -> dict[str, Level]:
     """The Level for each address column, by code (or by the Level's name as a fallback)."""
     levels = list(Level.objects.all())
     by_code = {lv.code: lv for lv in levels}
     found: dict[str, Level] = {}
-    for col in ADDRESS_COLUMNS:
+    for col in columns:
         level = by_code.get(col.key)
         if level is None:
             names = {col.header, *col.aliases}

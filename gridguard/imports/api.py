@@ -4,14 +4,14 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import File, Form, Router, Schema
+from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from gridguard.accounts.scope import current_user, scope_for
 from gridguard.grids import selectors as grid_selectors
 from gridguard.imports import selectors
 from gridguard.imports.models import ImportJob
-from gridguard.imports.services import import_job_create
+from gridguard.imports.tasks import import_job_submit
 
 router = Router(tags=["imports"])
 
@@ -60,7 +60,7 @@ class JobDetailOut(JobOut):
 
 
 class JobIn(Schema):
-    kind: ImportJob.Kind
+    kind: str = Field(description="a registered import kind: people, organizations, tree, control_list …")
     root: int
     good_rows_only: bool = False
 
@@ -68,7 +68,7 @@ class JobIn(Schema):
 @router.post("/imports", response={202: JobOut}, summary="Upload an .xlsx/.csv ledger file as an import job")
 def import_create(request: HttpRequest, payload: Form[JobIn], file: File[UploadedFile]):  # type: ignore[no-untyped-def]
     root = grid_selectors.node_get(scope=scope_for(request.user), node_id=payload.root)
-    job = import_job_create(
+    job = import_job_submit(
         actor=current_user(request),
         kind=payload.kind,
         root=root,

@@ -3,6 +3,12 @@
 A header is compared after normalisation (half-width, no spaces, no required-marks such as ``*`` or
 ``（必填）``), so "身份证号码 *" and "身份证号码" are the same column. The report names a column by
 the header text exactly as the file has it.
+
+The address columns (and the room) are named in many ways: "自然村/小区", "小区名称", "所属网格",
+"楼栋号", "房号/门牌号". Rather than a list of every spelling, one rule (``address_words``): the
+header is split at a slash, a comma or brackets, each part loses a leading "所属"/"所在" and a
+trailing "名称"/"名"/"号码"/"号", and when every part is then a word of the same column (its header's
+and aliases' words: 社区, 村, 小区, 自然村, 楼, 栋, 门牌 …) the header names that column.
 """
 
 from __future__ import annotations
@@ -22,22 +28,30 @@ class Column:
     note: str = ""  # what to fill in (the notes sheet of the template)
     example: str = ""
     required: bool = False
+    loose: bool = False  # an address column: its header may be spelled by the rule of ``address_words``
 
 
 # Address columns, top to bottom. ``key`` is the code of the grid Level they match.
 ADDRESS_COLUMNS: tuple[Column, ...] = (
-    Column("community", "社区/村", ("社区", "村", "社区（村）", "村（社区）", "村/社区", "所属社区", "所属村"),
-           "社区或行政村的名称，与网格结构中的名称一致", "东城社区"),
-    Column("grid", "网格", ("所属网格", "网格名称"), "网格名称", "东城第一网格"),
-    Column("micro_grid", "微网格", ("微网格名称",), "微网格名称（没有可不填）", ""),
-    Column("compound", "小区/自然村", ("小区", "自然村", "小区（自然村）", "自然村（小区）", "小区名称"),
-           "小区或自然村名称（没有可不填）", ""),
-    Column("building", "楼栋", ("楼号", "栋", "楼栋号", "栋号", "楼"), "楼栋，如“3号楼”或“3”", "1号楼"),
-    Column("unit", "单元", ("单元号",), "单元，如“2单元”或“2”（没有可不填）", ""),
+    Column("community", "社区/村", ("社区", "村", "行政村", "居委会", "村委会", "社区居委会"),
+           "社区或行政村的名称，与网格结构中的名称一致", "东城社区", loose=True),
+    Column("grid", "网格", (), "网格名称", "东城第一网格", loose=True),
+    Column("micro_grid", "微网格", (), "微网格名称（没有可不填）", "", loose=True),
+    Column("compound", "小区/自然村", ("小区", "自然村", "院落"), "小区或自然村名称（没有可不填）", "", loose=True),
+    Column("building", "楼栋", ("楼", "栋", "幢", "楼宇"), "楼栋，如“3号楼”或“3”", "1号楼", loose=True),
+    Column("unit", "单元", (), "单元，如“2单元”或“2”（没有可不填）", "", loose=True),
 )
 ADDRESS_KEYS: tuple[str, ...] = tuple(c.key for c in ADDRESS_COLUMNS)
 
-ROOM = Column("room", "房号", ("门牌号", "室", "房间号", "户号", "门牌"), "房号或门牌号，同一地址的多行为同一户", "301")
+# Levels above the address columns: a tree file may start with them (the town a new install builds).
+TOP_COLUMNS: tuple[Column, ...] = (
+    Column("district", "区/县", ("区", "县", "区县", "市辖区", "县级市"), "区或县的名称（没有可不填）", "", loose=True),
+    Column("street", "街道/镇", ("街道", "镇", "乡镇", "乡", "街道办事处", "镇街"), "街道、镇或乡的名称", "城关镇",
+           loose=True),
+)
+
+ROOM = Column("room", "房号", ("门牌号", "室", "房间号", "户号"), "房号或门牌号，同一地址的多行为同一户", "301",
+              loose=True)
 
 HOUSEHOLD_COLUMNS: tuple[Column, ...] = (
     ROOM,
@@ -80,40 +94,10 @@ ORGANIZATION_COLUMNS: tuple[Column, ...] = (
     Column("is_key_place", "重点场所", ("是否重点场所",), "填“是”或“否”", "否"),
 )
 
-_PERSON_BY_KEY = {c.key: c for c in PERSON_COLUMNS}
-
-# 协查名单: the lists of key persons that higher levels push down. The person's own columns are the
-# ledger's; the address columns place a person the ledger does not have yet.
-CONTROL_LIST_COLUMNS: tuple[Column, ...] = (
-    _PERSON_BY_KEY["name"],
-    _PERSON_BY_KEY["id_type"],
-    Column("id_number", "身份证号", ("身份证号码", "证件号码", "公民身份号码", "证件号", "身份证"),
-           "必填：18 位身份证号（或护照等证件号码，并在“证件类型”中注明），用于核对本人；请将该列设为“文本”格式",
-           "110101198001010019", required=True),
-    _PERSON_BY_KEY["sex"],
-    _PERSON_BY_KEY["phone"],
-    Column("category", "人员类别", ("类别", "人员类型", "管控类别", "风险类别", "协查类别", "人员分类", "风险人员类别"),
-           "必填：密接、次密接、高风险地区来返、中风险地区来返、入境、发热、红黄码、初筛阳性、其他",
-           "密接", required=True),
-    Column("measure", "管控措施", ("措施", "管控方式", "管控类型", "隔离方式", "管控要求"),
-           "集中隔离、居家隔离、居家健康监测、日常健康监测；不填则按人员类别的默认措施", "集中隔离"),
-    Column("start_date", "开始日期", ("管控开始日期", "隔离开始日期", "末次接触日期", "末次暴露日期", "末次接触时间",
-                                      "末次暴露时间", "抵达日期", "到达日期", "返回日期", "入境日期", "来返日期"),
-           "管控天数从这一天算起（末次接触或抵达的日期）；不填则为导入当天", "2022-11-20"),
-    Column("from_place", "来源地", ("来自", "来源地区", "途经地", "风险地区", "出发地", "涉疫地区", "来自何地"),
-           "从何处来或在何处接触", "某市某区"),
-    Column("source", "协查来源", ("推送单位", "信息来源", "下发单位", "来源单位", "协查单位"),
-           "下发名单的单位；不填则记为“协查名单”", "区疾控中心"),
-    Column("place", "隔离地点", ("隔离场所", "管控地点", "隔离酒店"), "集中隔离的酒店或场所；居家的不填", ""),
-    Column("current_address", "现住址", ("现居住地址", "居住地址", "住址", "详细地址", "家庭住址"),
-           "原文记入备注；所属网格按地址各列确定", ""),
-    _PERSON_BY_KEY["note"],
-)
-
 PEOPLE_SPEC: tuple[Column, ...] = PERSON_COLUMNS + ADDRESS_COLUMNS + HOUSEHOLD_COLUMNS
 ORGANIZATION_SPEC: tuple[Column, ...] = ORGANIZATION_COLUMNS + ADDRESS_COLUMNS
-TREE_SPEC: tuple[Column, ...] = ADDRESS_COLUMNS
-CONTROL_LIST_SPEC: tuple[Column, ...] = CONTROL_LIST_COLUMNS + ADDRESS_COLUMNS + (ROOM,)
+TREE_SPEC: tuple[Column, ...] = TOP_COLUMNS + ADDRESS_COLUMNS
+TREE_KEYS: tuple[str, ...] = tuple(c.key for c in TREE_SPEC)
 
 _MARKS = re.compile(r"[*＊★※]|[(（]\s*(必填|选填|可选|必须)\s*[)）]")
 
@@ -161,9 +145,46 @@ def _lookup(spec: Sequence[Column]) -> dict[str, str]:
     return table
 
 
+_PARTS = re.compile(r"[/\\、,;|()]|或")  # after normalize_header: half-width, no spaces
+_PREFIXES = ("所属", "所在")
+_SUFFIXES = ("名称", "号码", "名", "号")
+
+
+def _word(part: str) -> str:
+    for prefix in _PREFIXES:
+        if part.startswith(prefix) and len(part) > len(prefix):
+            part = part[len(prefix):]
+            break
+    for suffix in _SUFFIXES:
+        if part.endswith(suffix) and len(part) > len(suffix):
+            return part[: -len(suffix)]
+    return part
+
+
+def address_words(spec: Sequence[Column]) -> dict[str, str]:
+    """The words of the spec's address columns (``loose``), each to its column's key."""
+    words: dict[str, str] = {}
+    for col in spec:
+        if col.loose:
+            for name in (col.header, *col.aliases):
+                for part in _PARTS.split(normalize_header(name)):
+                    if part:
+                        words.setdefault(_word(part), col.key)
+    return words
+
+
+def loose_key(normalized: str, words: dict[str, str]) -> str | None:
+    """The address column a header names by the rule of the module's description, or None."""
+    keys = {words.get(_word(part)) for part in _PARTS.split(normalized) if part and part not in _SUFFIXES}
+    if len(keys) != 1:
+        return None
+    return keys.pop()
+
+
 def map_headers(headers: Sequence[object], spec: Sequence[Column]) -> ColumnMap:
     """Match a header row against a ledger's columns. The first column naming a field wins."""
     table = _lookup(spec)
+    words = address_words(spec)
     texts = [clean_text(h) for h in headers]
     index: dict[str, int] = {}
     unknown: list[str] = []
@@ -171,7 +192,10 @@ def map_headers(headers: Sequence[object], spec: Sequence[Column]) -> ColumnMap:
     for i, text in enumerate(texts):
         if not text:
             continue
-        key = table.get(normalize_header(text))
+        normalized = normalize_header(text)
+        key = table.get(normalized)
+        if key is None and words:
+            key = loose_key(normalized, words)
         if key is None:
             unknown.append(text)
         elif key in index:
@@ -179,16 +203,3 @@ def map_headers(headers: Sequence[object], spec: Sequence[Column]) -> ColumnMap:
         else:
             index[key] = i
     return ColumnMap(index=index, headers=texts, unknown=unknown, duplicate=duplicate)
-
-
-def spec_for(kind: str) -> tuple[Column, ...]:
-    return {
-        "people": PEOPLE_SPEC, "organizations": ORGANIZATION_SPEC, "tree": TREE_SPEC, "control_list": CONTROL_LIST_SPEC,
-    }[kind]
-
-
-def key_columns(kind: str) -> tuple[str, ...]:
-    """Fields whose header marks the header row (the first row naming one of them)."""
-    if kind == "tree":
-        return ADDRESS_KEYS
-    return ("name",)

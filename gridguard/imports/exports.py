@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from io import BytesIO
 from typing import IO, Any
@@ -19,10 +19,6 @@ from django.db.models import Q
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from gridguard.accounts.models import AuditLog, User
 from gridguard.accounts.scope import Scope, scope_for
@@ -31,16 +27,10 @@ from gridguard.core.errors import PermissionDenied
 from gridguard.core.identity import ID_TYPE_CHOICES, make_id_number
 from gridguard.core.masking import mask_id_number, mask_phone
 from gridguard.core.paths import subtree_q
+from gridguard.core.xlsx import HEADER_FILL, HEADER_FONT, XLSX_TYPE, Alignment, Book, column_letter
 from gridguard.grids.models import GridNode
-from gridguard.imports.columns import (
-    ADDRESS_COLUMNS,
-    CONTROL_LIST_COLUMNS,
-    HOUSEHOLD_COLUMNS,
-    ORGANIZATION_COLUMNS,
-    PERSON_COLUMNS,
-    ROOM,
-    Column,
-)
+from gridguard.imports.columns import ADDRESS_COLUMNS, HOUSEHOLD_COLUMNS, ORGANIZATION_COLUMNS, PERSON_COLUMNS
+from gridguard.imports.kinds import Template, kind_get
 from gridguard.imports.models import ImportJob
 from gridguard.imports.selectors import (
     household_export_stream,
@@ -49,10 +39,6 @@ from gridguard.imports.selectors import (
 )
 from gridguard.people.models import OrganizationKind, PersonStatus, Relation, Residency, Sex, Tag
 from gridguard.people.selectors import address_prefix_map
-
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass
@@ -90,31 +76,22 @@ def node_labels(scope: Scope, node: GridNode | None) -> dict[int, str]:
     return labels
 
 
-def _header_row(ws: Any, headers: list[str]) -> list[WriteOnlyCell]:
-    cells = []
-    for text in headers:
-        cell = WriteOnlyCell(ws, value=text)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cells.append(cell)
-    return cells
-
-
 def write_sheet(
     out: IO[bytes] | str,
     title: str,
     columns: list[tuple[str, int, Callable[[dict[str, Any]], Any]]],
     batches: Iterator[list[dict[str, Any]]],
     progress: Callable[[int], None] | None = None,
+    about: Sequence[tuple[str, Any]] = (),
 ) -> int:
     """Write the rows of ``batches`` under a header row; ``progress`` is told the rows written
-    after each batch. Returns the number of rows."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title)
-    for i, (_header, width, _get) in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
-    ws.append(_header_row(ws, [c[0] for c in columns]))
+    after each batch. ``about`` (label, value) lines go to a second sheet, 导出说明, with the number
+    of rows. Returns the number of rows."""
+    book = Book()
+    ws = book.sheet(title)
+    ws.widths([c[1] for c in columns])
+    ws.freeze()
+    ws.append([c[0] for c in columns], font=HEADER_FONT, fill=HEADER_FILL)
     getters = [c[2] for c in columns]
     count = 0
     for rows in batches:
@@ -123,7 +100,12 @@ def write_sheet(
         count += len(rows)
         if progress is not None:
             progress(count)
-    wb.save(out)
+    if about:
+        sheet = book.sheet("导出说明")
+        sheet.widths([16, 60])
+        for line in (*about, ("行数", count)):
+            sheet.append(line)
+    book.save(out)
     return count
 
 
@@ -160,16 +142,95 @@ def export_filename(label: str) -> str:
     return f"{label}_{timezone.localtime():%Y%m%d-%H%M}.xlsx"
 
 
+# --- the filters of an export, in words ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FilterTerm:
+    """One filter of an export: ``key``/``value`` for the audit record (a node by id, the rest in
+    words), ``label``/``words`` for the sheet."""
+
+    key: str
+    value: Any
+    label: str
+    words: str
+
+
+def _yes_no(value: Any) -> str | None:
+    return None if value is None else _yes(bool(value))
+
+
+def _flag(value: Any) -> str | None:
+    return _yes(True) if value else None
+
+
+def _text(value: Any) -> str | None:
+    return str(value).strip() or None if value is not None else None
+
+
+def _choice(choices: Any) -> Callable[[Any], str | None]:
+    labels = dict(choices)
+    return lambda value: str(labels.get(value, value)) if value else None
+
+
+def _tag_word(bit: Any) -> str | None:
+    if bit is None:
+        return None
+    tag = Tag.objects.filter(bit=bit).first()
+    return tag.name if tag is not None else _("第 {bit} 类").format(bit=bit)
+
+
+# A list filter (people.filters) -> (key in the audit record, label in the sheet, its value in words:
+# None when the filter is not set). A filter added to a list must be added here (a test checks it).
+FilterWords = dict[str, tuple[str, str, Callable[[Any], str | None]]]
+FILTER_WORDS: FilterWords = {
+    "node": ("node", "范围", lambda node: node.name if node is not None else "全部辖区"),
+    "search": ("search", "查找", _text),
+    "tag_bit": ("tag", "特殊人群", _tag_word),
+    "residency": ("residency", "居住类型", _choice(Residency.choices)),
+    "status": ("status", "状态", _choice(PersonStatus.choices)),
+    "party": ("party", "党员", _yes_no),
+    "no_household": ("no_household", "无户", _flag),
+    "rental": ("rental", "出租房", _yes_no),
+    "node_ids": ("ungridded", "仅未划入网格", lambda ids: _yes(True) if ids is not None else None),
+    "kind": ("kind", "类型", _choice(OrganizationKind.choices)),
+    "key_place": ("key_place", "重点场所", _yes_no),
+}
+
+
+def describe_filters(filters: dict[str, Any], words: FilterWords = FILTER_WORDS) -> list[FilterTerm]:
+    """Every filter that is set, named and in words (the scope is always named)."""
+    terms = []
+    for key, value in filters.items():
+        audit_key, label, word = words.get(key, (key, key, _text))
+        text = word(value)
+        if text is None:
+            continue
+        audit_value = value.pk if isinstance(value, GridNode) else (True if audit_key == "ungridded" else text)
+        terms.append(FilterTerm(audit_key, audit_value, label, text))
+    return terms
+
+
+def export_about(label: str, actor: User, terms: list[FilterTerm], masked: bool) -> list[tuple[str, str]]:
+    """The export's own sheet (导出说明): what, when, by whom, every filter; write_sheet adds 行数."""
+    return [
+        ("导出内容", label),
+        ("导出时间", f"{timezone.localtime():%Y-%m-%d %H:%M}"),
+        ("导出人", actor.full_name or actor.username),
+        *[(term.label, term.words) for term in terms],
+        ("证件号码和电话", "已脱敏" if masked else "完整显示"),
+    ]
+
+
 def audit_export(actor: User, kind: str, label: str, result: ExportResult, node: GridNode | None,
-           filters: dict[str, Any], ip: str | None) -> None:
-    shown = {k: (v.pk if isinstance(v, GridNode) else v) for k, v in filters.items() if v not in (None, "", False)}
+                 terms: list[FilterTerm], ip: str | None) -> None:
     audit_record(
         actor=actor,
         action=AuditLog.Action.EXPORT,
         object_type=kind,
         object_repr=f"导出{label} {result.rows} 条"[:200],
         node_path=node.path if node is not None else "",
-        detail={"rows": result.rows, "masked": result.masked, "filters": shown, "file": result.filename},
+        detail={"rows": result.rows, "masked": result.masked, "filters": {t.key: t.value for t in terms},
+                "file": result.filename},
         ip=ip,
     )
 
@@ -206,8 +267,10 @@ def person_export(
         ("备注", 20, lambda r: r["note"]),
     ]
     result = ExportResult(0, export_filename("人员台账"), masked)
-    result.rows = write_sheet(out, "人员", columns, person_export_stream(scope=scope, **filters), progress)
-    audit_export(actor, "people.person", "人员台账", result, node, filters, ip)
+    terms = describe_filters(filters)
+    result.rows = write_sheet(out, "人员", columns, person_export_stream(scope=scope, **filters), progress,
+                              export_about("人员台账", actor, terms, masked))
+    audit_export(actor, "people.person", "人员台账", result, node, terms, ip)
     return result
 
 
@@ -233,8 +296,10 @@ def household_export(
         ("所属网格", 30, lambda r: labels.get(r["node_id"], "")),
     ]
     result = ExportResult(0, export_filename("住户台账"), masked)
-    result.rows = write_sheet(out, "住户", columns, household_export_stream(scope=scope, **filters), progress)
-    audit_export(actor, "people.household", "住户台账", result, node, filters, ip)
+    terms = describe_filters(filters)
+    result.rows = write_sheet(out, "住户", columns, household_export_stream(scope=scope, **filters), progress,
+                              export_about("住户台账", actor, terms, masked))
+    audit_export(actor, "people.household", "住户台账", result, node, terms, ip)
     return result
 
 
@@ -262,8 +327,9 @@ def organization_export(
     ]
     result = ExportResult(0, export_filename("单位场所台账"), masked)
     stream = organization_export_stream(scope=scope, **filters)
-    result.rows = write_sheet(out, "单位场所", columns, stream, progress)
-    audit_export(actor, "people.organization", "单位场所台账", result, node, filters, ip)
+    terms = describe_filters(filters)
+    result.rows = write_sheet(out, "单位场所", columns, stream, progress, export_about("单位场所台账", actor, terms, masked))
+    audit_export(actor, "people.organization", "单位场所台账", result, node, terms, ip)
     return result
 
 
@@ -271,103 +337,78 @@ EXPORTS = {"persons": person_export, "households": household_export, "organizati
 
 
 # --- import templates ---------------------------------------------------------------------------
+# The templates of imports' own kinds (registered in imports/plug.py); other apps give their own.
 
-def _template_columns(kind: str) -> tuple[list[Column], list[Any]]:
-    example_id = make_id_number("110101", dt.date(1980, 1, 1), 1)
-    if kind == ImportJob.Kind.PEOPLE:
-        cols = [*ADDRESS_COLUMNS, HOUSEHOLD_COLUMNS[0], *PERSON_COLUMNS, *HOUSEHOLD_COLUMNS[1:]]
-        example = {c.key: c.example for c in cols}
-        example["id_number"] = example_id
-        example["birth_date"] = "1980-01-01"
-        return cols, [example[c.key] for c in cols]
-    if kind == ImportJob.Kind.ORGANIZATIONS:
-        cols = [*ORGANIZATION_COLUMNS, *ADDRESS_COLUMNS]
-        return cols, [c.example for c in cols]
-    if kind == ImportJob.Kind.TREE:
-        cols = list(ADDRESS_COLUMNS)
-        return cols, ["东城社区", "东城第一网格", "", "幸福小区", "1号楼", "1单元"]
-    if kind == ImportJob.Kind.CONTROL_LIST:
-        cols = [*CONTROL_LIST_COLUMNS, *ADDRESS_COLUMNS, ROOM]
-        example = {c.key: c.example for c in cols}
-        example.update(id_number=example_id, community="东城社区", grid="东城第一网格", building="1号楼", room="301")
-        return cols, [example[c.key] for c in cols]
-    raise KeyError(kind)
+def _example_id() -> str:
+    return make_id_number("110101", dt.date(1980, 1, 1), 1)
 
 
-TEMPLATE_NOTES = {
-    ImportJob.Kind.PEOPLE: [
+def people_template() -> Template:
+    cols = [*ADDRESS_COLUMNS, HOUSEHOLD_COLUMNS[0], *PERSON_COLUMNS, *HOUSEHOLD_COLUMNS[1:]]
+    example = {c.key: c.example for c in cols}
+    example["id_number"] = _example_id()
+    example["birth_date"] = "1980-01-01"
+    return Template("户与人员导入模板", cols, [example[c.key] for c in cols], (
         "每行一人。同一地址（社区/村、网格、小区/自然村、楼栋、单元、房号）的各行为同一户，“与户主关系”为“户主”的一行为户主。",
         "地址各列按名称与网格结构逐级对应，文件中没有的层级可以不要这一列，某行不适用的层级可留空。",
         "身份证号一列请设为“文本”格式，否则 Excel 会把它变成科学计数法（如 1.10105E+17），这样的行会被拒绝。",
         "全角数字、多余空格、小写 x、电话中的 +86 和横线会自动规范，不算错误。",
         "默认只要有一行错误，整个文件都不导入；可以选择“仅导入正确行”。错误报告会指出行号、列名和原因。",
         "第 2 行是示例，导入前请删除。",
-    ],
-    ImportJob.Kind.ORGANIZATIONS: [
+    ))
+
+
+def organizations_template() -> Template:
+    cols = [*ORGANIZATION_COLUMNS, *ADDRESS_COLUMNS]
+    return Template("单位场所导入模板", cols, [c.example for c in cols], (
         "每行一个单位或场所。地址各列用来确定所属网格（取最深一级），不填则放在导入时选择的节点下。",
         "同一统一社会信用代码、或同一网格下同名的单位不能重复导入。",
         "第 2 行是示例，导入前请删除。",
-    ],
-    ImportJob.Kind.TREE: [
+    ))
+
+
+def tree_template() -> Template:
+    return Template("网格结构导入模板", list(ADDRESS_COLUMNS), ["东城社区", "东城第一网格", "", "幸福小区", "1号楼", "1单元"], (
         "每行一个地址：社区/村、网格、微网格、小区/自然村、楼栋、单元，没有的层级留空。",
         "不存在的节点按所在列的层级新建在导入时选择的节点下；已存在的节点不会重复建立，同一文件可以反复导入。",
         "第 2 行是示例，导入前请删除。",
-    ],
-}
-TEMPLATE_NOTES[ImportJob.Kind.CONTROL_LIST] = [
-    "每行一人：上级推送的协查名单（密接、次密接、风险地区来返、入境等）。每行导入后即下达一条管控措施，并按政策安排核酸检测、推荐“三包一”人员。",
-    "“姓名”“身份证号”“人员类别”必填。身份证号用于核对本人：台账中有此人时，姓名须一致；台账中没有时，按地址各列（和房号）登记到对应网格，没有地址则登记在导入时选择的节点下。",
-    "“管控措施”不填时按人员类别取默认措施（密接、高风险地区来返、入境、初筛阳性：集中隔离；次密接、中风险地区来返：居家隔离；发热、红黄码：居家健康监测；其他：日常健康监测）。",
-    "“开始日期”是管控天数起算的日期（末次接触或抵达的日期），不能晚于今天；按此算管控期已结束的行会被指出。",
-    "已在管控中的人员、登记在导入范围以外辖区的人员、文件中重复的证件号码都会在报告中列出。",
-    "默认只要有一行错误，整个文件都不导入；可以选择“仅导入正确行”。",
-    "第 2 行是示例，导入前请删除。",
-]
-TEMPLATE_NAMES = {
-    ImportJob.Kind.PEOPLE: "户与人员导入模板",
-    ImportJob.Kind.ORGANIZATIONS: "单位场所导入模板",
-    ImportJob.Kind.TREE: "网格结构导入模板",
-    ImportJob.Kind.CONTROL_LIST: "协查名单导入模板",
-}
+    ))
+
+
+LOOSE_NOTE = ("地址各列的列名也可以加“所属”“名称”“号”，或用“/”写出两种叫法，"
+              "如“所属网格”“自然村/小区”“楼栋号”“房号/门牌号”。")
 
 
 def template_workbook(kind: str) -> bytes:
-    """The import template of a ledger: Chinese headers, one example row, and a notes sheet."""
-    cols, example = _template_columns(kind)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "导入模板"
-    ws.append([c.header for c in cols])
+    """The import template of a registered kind: Chinese headers, one example row, and a notes sheet."""
+    template = kind_get(kind).template()
+    cols, example = list(template.columns), list(template.example)
+    book = Book(write_only=False)  # the empty rows below the example are formatted as text
+    ws = book.sheet("导入模板")
+    ws.append([c.header for c in cols], font=HEADER_FONT, fill=HEADER_FILL)
     ws.append(example)
-    for i, col in enumerate(cols, start=1):
-        letter = get_column_letter(i)
-        head = ws[f"{letter}1"]
-        head.font = HEADER_FONT
-        head.fill = HEADER_FILL
-        ws.column_dimensions[letter].width = max(10, min(24, len(col.header) * 2 + 4))
-        ws[f"{letter}2"].number_format = "@"  # text, so identity numbers stay text
-        for row in range(3, 502):
-            ws[f"{letter}{row}"].number_format = "@"
-    ws.freeze_panes = "A2"
-    notes = wb.create_sheet("填写说明")
-    notes.append(["说明"])
-    notes["A1"].font = HEADER_FONT
-    for line in TEMPLATE_NOTES[ImportJob.Kind(kind)]:
-        notes.append([line])
+    ws.widths([max(10, min(24, len(col.header) * 2 + 4)) for col in cols])
+    for i in range(1, len(cols) + 1):
+        letter = column_letter(i)
+        for row in range(2, 502):
+            ws.styles[f"{letter}{row}"].number_format = "@"  # text, so identity numbers stay text
+    ws.freeze()
+    notes = book.sheet("填写说明")
+    notes.widths([18, 40, 70])
+    wrap = Alignment(wrap_text=True, vertical="top")
+    notes.append(["说明"], font=HEADER_FONT, alignment=wrap)
+    for line in template.notes:
+        notes.append([line], alignment=wrap)
     notes.append([])
-    notes.append(["列名", "也可写作", "填写要求"])
-    for cell in notes[notes.max_row]:
-        cell.font = HEADER_FONT
+    notes.append(["列名", "也可写作", "填写要求"], font=HEADER_FONT, alignment=wrap)
     for col in cols:
-        notes.append([col.header + ("（必填）" if col.required else ""), "、".join(col.aliases), col.note])
-    notes.column_dimensions["A"].width = 18
-    notes.column_dimensions["B"].width = 40
-    notes.column_dimensions["C"].width = 70
-    for row in notes.iter_rows():
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        notes.append([col.header + ("（必填）" if col.required else ""), "、".join(col.aliases), col.note],
+                     alignment=wrap)
+    if any(col.loose for col in cols):
+        notes.append([])
+        notes.append([LOOSE_NOTE], alignment=wrap)
     buf = BytesIO()
-    wb.save(buf)
+    book.save(buf)
     return buf.getvalue()
 
 
@@ -375,15 +416,14 @@ def template_workbook(kind: str) -> bytes:
 
 def report_workbook(job: ImportJob) -> bytes:
     """The job's row-by-row report: 行号, 列, 值, 问题."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("错误报告"))
-    for letter, width in zip("ABCD", (8, 16, 24, 80), strict=True):
-        ws.column_dimensions[letter].width = width
-    ws.freeze_panes = "A2"
-    ws.append(_header_row(ws, [_("行号"), _("列"), _("值"), _("问题")]))
+    book = Book()
+    ws = book.sheet(_("错误报告"))
+    ws.widths([8, 16, 24, 80])
+    ws.freeze()
+    ws.append([_("行号"), _("列"), _("值"), _("问题")], font=HEADER_FONT, fill=HEADER_FILL)
     for err in job.errors:
         ws.append([err.get("row") or "", err.get("column", ""), err.get("value", ""), err.get("message", "")])
-    summary = wb.create_sheet(_("概况"))
+    summary = book.sheet(_("概况"))
     summary.append([_("文件"), job.filename])
     summary.append([_("状态"), job.get_status_display()])
     summary.append([_("总行数"), job.total_rows])
@@ -393,5 +433,5 @@ def report_workbook(job: ImportJob) -> bytes:
     for warning in job.summary.get("warnings", []):
         summary.append([_("提示"), warning])
     buf = BytesIO()
-    wb.save(buf)
+    book.save(buf)
     return buf.getvalue()

@@ -5,7 +5,6 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from gridguard.grids.models import GridNode
-from gridguard.imports.models import ImportJob
 from gridguard.imports.readers import EXTENSIONS
 
 
@@ -15,7 +14,7 @@ class NodeChoiceField(forms.ModelChoiceField):
 
 
 class ImportForm(forms.Form):
-    kind = forms.ChoiceField(label=_("导入内容"), choices=ImportJob.Kind.choices)
+    kind = forms.ChoiceField(label=_("导入内容"), choices=())  # the registered kinds the user may import
     root = NodeChoiceField(label=_("导入到"), queryset=GridNode.objects.none(), empty_label=None)
     file = forms.FileField(
         label=_("文件"),

@@ -4,13 +4,17 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gridguard.imports.kinds import kind_label
+
 
 class ImportJob(models.Model):
-    class Kind(models.TextChoices):
+    """A file imported by the worker. ``kind`` is a kind registered in ``imports.kinds`` (imports'
+    own below; other apps register theirs), so the field has no fixed choices."""
+
+    class Kind(models.TextChoices):  # imports' own kinds (imports/plug.py)
         PEOPLE = "people", _("户与人员")
         ORGANIZATIONS = "organizations", _("单位/场所")
         TREE = "tree", _("网格结构")
-        CONTROL_LIST = "control_list", _("协查名单（重点人员）")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("排队中")
@@ -19,7 +23,7 @@ class ImportJob(models.Model):
         REFUSED = "refused", _("有错误，未导入")
         FAILED = "failed", _("处理失败")
 
-    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    kind = models.CharField(_("类型"), max_length=20)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
     filename = models.CharField(_("文件名"), max_length=255)
     stored_path = models.CharField(max_length=500, blank=True)
@@ -37,6 +41,8 @@ class ImportJob(models.Model):
     language = models.CharField(max_length=10, blank=True)  # the uploader's: the report is written in it
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Set whenever the worker reports progress: a job with none for IMPORT_STALE_MINUTES is swept.
+    heartbeat_at = models.DateTimeField(_("最近进展"), null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
 
@@ -46,7 +52,11 @@ class ImportJob(models.Model):
         verbose_name_plural = _("导入任务")
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.filename}"
+        return f"{self.kind_label} {self.filename}"
+
+    @property
+    def kind_label(self) -> str:
+        return kind_label(self.kind)
 
     @property
     def progress_percent(self) -> int:
@@ -92,6 +102,7 @@ class ExportJob(models.Model):
     language = models.CharField(max_length=10, blank=True)  # the requester's: messages are written in it
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("最近进展"), null=True, blank=True)  # as ImportJob's
     finished_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
 

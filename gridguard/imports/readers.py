@@ -1,5 +1,8 @@
 """Reading import files: .csv (UTF-8, UTF-8 with BOM, GBK/GB18030) and .xlsx/.xls (python-calamine).
 
+A file beyond the limits of ``imports.sizes`` (rows, columns, cells of a sheet; an .xlsx's unzipped
+size) is refused before it is read whole.
+
 A file is read into a ``Table``: the header row, the data rows with their spreadsheet row numbers
 (the header row is row 1 when it is the first line), blank rows dropped. Cells from a spreadsheet
 keep their type (str, float, int, bool, date, datetime); the rules know what a float id number is.
@@ -12,6 +15,7 @@ import io
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import methodcaller
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from gridguard.core.errors import ApplicationError
 from gridguard.imports.columns import Column, ColumnMap, map_headers
+from gridguard.imports.sizes import Limits, SizeRefused, check_size, check_xlsx, sheet_too_large
 
 logger = logging.getLogger(__name__)
 
@@ -73,16 +78,43 @@ def _csv_grid(path: Path) -> tuple[list[list[Any]], str]:
         delimiter = "\t"
     elif first_line.count(";") > first_line.count(",") and first_line.count(";") > 1:
         delimiter = ";"
+    limits = Limits.from_settings()
+    widest = max(map(methodcaller("count", delimiter), text.splitlines()), default=0) + 1
+    if widest > 10 * limits.columns:  # refused before the line is split into cells
+        raise _refused(sheet_too_large(path.name, 1, widest, limits))
     try:
         grid = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise FileRefused("csv_invalid", _("CSV 文件格式错误：{error}").format(error=exc)) from None
+    while grid and not any(grid[-1]):
+        grid.pop()
+    width = 0
+    for i, row in enumerate(grid):
+        if len(row) > limits.columns:  # empty cells at the end of a line are not data
+            while row and not row[-1].strip():
+                row.pop()
+            grid[i] = row
+        width = max(width, len(row))
+    try:
+        check_size(path.name, len(grid), width, limits)
+    except SizeRefused as exc:
+        raise _refused(exc) from None
     return grid, encoding
+
+
+def _refused(error: SizeRefused) -> FileRefused:
+    return FileRefused(error.code, error.message)
 
 
 def _xlsx_grids(path: Path) -> list[tuple[str, list[list[Any]]]]:
     from python_calamine import CalamineWorkbook
 
+    if path.suffix.lower() in (".xlsx", ".xlsm"):  # a zip of XML parts: measured before it is read
+        try:
+            check_xlsx(path)
+        except SizeRefused as exc:
+            logger.info("refused .xlsx %s: %s", path.name, exc.code)
+            raise _refused(exc) from None
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for broken zips/xml

@@ -19,9 +19,10 @@ from gridguard.core.errors import ApplicationError, NotFound, PermissionDenied
 from gridguard.core.forms import add_service_error
 from gridguard.imports import exports, selectors
 from gridguard.imports.forms import ImportForm
+from gridguard.imports.kinds import find_kind, kinds_for
 from gridguard.imports.models import ExportJob, ImportJob
-from gridguard.imports.services import import_job_create
-from gridguard.imports.services.exports import export_job_create, export_job_file
+from gridguard.imports.services.exports import export_job_file
+from gridguard.imports.tasks import export_job_submit, import_job_submit
 from gridguard.people.filters import FILTERS
 
 REPORT_ROWS_ON_PAGE = 500
@@ -38,11 +39,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
     if not scope.has("imports.import"):
         return _forbidden(request, _("您的角色不能导入数据"))
     user = current_user(request)
-    kinds = [
-        (k, str(label))
-        for k, label in ImportJob.Kind.choices
-        if k != ImportJob.Kind.CONTROL_LIST or scope.has("control.order")
-    ]
+    kinds = [(kind.code, str(kind.label)) for kind in kinds_for(scope)]
     initial = {"kind": request.GET["kind"]} if request.GET.get("kind") in dict(kinds) else None
     form = ImportForm(
         request.POST or None,
@@ -53,7 +50,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            job = import_job_create(
+            job = import_job_submit(
                 actor=user,
                 kind=form.cleaned_data["kind"],
                 root=form.cleaned_data["root"],
@@ -72,7 +69,6 @@ def job_list(request: HttpRequest) -> HttpResponse:
             "jobs": selectors.job_list(user=user),
             "total": bounded_count(ImportJob.objects.filter(created_by=user)),
             "kinds": kinds,
-            "can_control": scope.has("control.order"),
         },
     )
 
@@ -85,8 +81,11 @@ def _job(request: HttpRequest, pk: int) -> ImportJob:
 
 
 def _job_context(job: ImportJob) -> dict[str, Any]:
+    kind = find_kind(job.kind)
     return {
         "job": job,
+        "summary_text": kind.describe(job.summary) if kind and kind.describe and isinstance(job.summary, dict) else "",
+        "result_link": (reverse(kind.link[0]), kind.link[1]) if kind and kind.link else None,
         "errors": job.errors[:REPORT_ROWS_ON_PAGE],
         "more_errors": max(0, len(job.errors) - REPORT_ROWS_ON_PAGE),
         "warnings": job.summary.get("warnings", []) if isinstance(job.summary, dict) else [],
@@ -114,12 +113,11 @@ def job_report(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def template(request: HttpRequest, kind: str) -> HttpResponse:
-    if kind not in ImportJob.Kind.values:
+    found = find_kind(kind)
+    if found is None:
         raise Http404()
     response = HttpResponse(exports.template_workbook(kind), content_type=exports.XLSX_TYPE)
-    response["Content-Disposition"] = exports.attachment(
-        exports.TEMPLATE_NAMES[ImportJob.Kind(kind)] + ".xlsx"
-    )
+    response["Content-Disposition"] = exports.attachment(found.template().name + ".xlsx")
     return response
 
 
@@ -137,7 +135,7 @@ def export(request: HttpRequest, kind: str) -> HttpResponse | FileResponse:
     user = current_user(request)
     filters = FILTERS[kind](request.GET, user)
     if not selectors.export_is_small(kind, scope, settings.EXPORT_SYNC_ROWS, **filters):
-        job = export_job_create(actor=user, kind=kind, params=request.GET, ip=client_ip(request))
+        job = export_job_submit(actor=user, kind=kind, params=request.GET, ip=client_ip(request))
         return redirect("imports:export_detail", job.pk)
     try:
         return exports.export_response(run, actor=user, ip=client_ip(request), **filters)

@@ -1,4 +1,5 @@
-"""What the three import commands share: --root, --user, running the service, printing the report."""
+"""What the import commands share: --root, --user, running the kind's service, printing the report.
+An app's command for its own kind (``import_control_list`` in control) is a subclass naming the kind."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from gridguard.accounts.models import User
 from gridguard.core.errors import ApplicationError
 from gridguard.grids.models import GridNode
+from gridguard.imports.kinds import kind_get
 from gridguard.imports.models import ImportJob
 from gridguard.imports.services.common import ImportResult
 
@@ -17,6 +19,11 @@ from gridguard.imports.services.common import ImportResult
 def find_root(value: str | None) -> GridNode:
     """A node by id or name (or the full path of names, "城关镇/东城社区"); the single top node by default."""
     active = GridNode.objects.filter(is_active=True)
+    if not GridNode.objects.exists():
+        raise CommandError(
+            "系统中还没有任何网格节点：请先导入网格结构，例如 python manage.py import_tree 网格.xlsx "
+            "--root 城关镇 --root-level street（或让文件第一列只写顶级节点的名称）"
+        )
     if not value:
         roots = list(active.filter(depth=1)[:2])
         if len(roots) != 1:
@@ -63,14 +70,17 @@ class ImportCommand(BaseCommand):
             parser.add_argument("--good-rows-only", action="store_true", help="跳过有错误的行，导入其余各行")
 
     def run_service(self, **kwargs: Any) -> ImportResult:
-        raise NotImplementedError
+        return kind_get(self.kind).run(**kwargs)
+
+    def find_root(self, path: Path, actor: User | None, options: dict[str, Any]) -> GridNode:
+        return find_root(options.get("root"))
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"文件不存在：{path}")
-        root = find_root(options.get("root"))
         actor = find_user(options.get("user"))
+        root = self.find_root(path, actor, options)
         good_rows_only = bool(options.get("good_rows_only"))
         job = ImportJob.objects.create(
             kind=self.kind, filename=path.name, stored_path=str(path.resolve()), good_rows_only=good_rows_only,

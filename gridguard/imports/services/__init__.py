@@ -6,7 +6,6 @@ from gridguard.imports.services.common import ImportResult, RowError
 from gridguard.imports.services.jobs import (
     check_upload,
     import_job_create,
-    import_job_enqueue,
     import_job_run,
     store_upload,
 )
@@ -19,7 +18,6 @@ __all__ = [
     "RowError",
     "check_upload",
     "import_job_create",
-    "import_job_enqueue",
     "import_job_run",
     "organizations_import_file",
     "people_import_file",

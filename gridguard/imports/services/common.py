@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from gridguard.accounts.models import User
+from gridguard.accounts.models import AuditLog, User
 from gridguard.accounts.scope import Scope, scope_for, system_scope
-from gridguard.core.errors import ApplicationError, PermissionDenied
+from gridguard.accounts.services import audit_record
+from gridguard.core.errors import ApplicationError, NotFound, PermissionDenied
 from gridguard.grids.models import GridNode
 from gridguard.imports.columns import ColumnMap
+from gridguard.imports.kinds import kind_get, kind_label
 from gridguard.imports.models import ImportJob
 from gridguard.imports.readers import FileRefused, Table, read_table
 
@@ -71,10 +76,9 @@ def check_import_rights(actor: User | None, root: GridNode, *, kind: str = "") -
     scope = actor_scope(actor)
     if not scope.has("imports.import"):
         raise PermissionDenied(_("您的角色不能导入数据"))
-    if kind == ImportJob.Kind.TREE and not scope.has("grids.manage_tree"):
-        raise PermissionDenied(_("您的角色不能调整网格结构"))
-    if kind == ImportJob.Kind.CONTROL_LIST and not scope.has("control.order"):
-        raise PermissionDenied(_("您的角色不能下达或变更管控措施"))
+    refusal = kind_get(kind).refusal(scope) if kind else ""  # the kind's own right (tree, control lists …)
+    if refusal:
+        raise PermissionDenied(refusal)
     scope.check(root.path)
     return scope
 
@@ -92,17 +96,19 @@ def job_start(job: ImportJob | None, total_rows: int = 0) -> None:
     job.status = ImportJob.Status.RUNNING
     job.started_at = job.started_at or now
     job.total_rows = total_rows
+    job.heartbeat_at = now
     ImportJob.objects.filter(pk=job.pk).update(
-        status=job.status, started_at=job.started_at, total_rows=total_rows, processed_rows=0
+        status=job.status, started_at=job.started_at, total_rows=total_rows, processed_rows=0, heartbeat_at=now
     )
 
 
 def job_progress(job: ImportJob | None, processed: int) -> None:
-    """One short UPDATE (never inside the insert transaction)."""
+    """One short UPDATE (never inside the insert transaction); it keeps the job from being swept."""
     if job is None:
         return
     job.processed_rows = processed
-    ImportJob.objects.filter(pk=job.pk).update(processed_rows=processed)
+    job.heartbeat_at = timezone.now()
+    ImportJob.objects.filter(pk=job.pk).update(processed_rows=processed, heartbeat_at=job.heartbeat_at)
 
 
 def job_finish(job: ImportJob | None, result: ImportResult) -> None:
@@ -127,10 +133,16 @@ def job_finish(job: ImportJob | None, result: ImportResult) -> None:
     )
 
 
+def failure_message(exc: BaseException) -> str:
+    if isinstance(exc, ApplicationError):
+        return exc.message
+    return _("处理失败：{error}").format(error=f"{type(exc).__name__}: {exc}")
+
+
 def job_fail(job: ImportJob | None, exc: BaseException) -> None:
     if job is None:
         return
-    message = exc.message if isinstance(exc, ApplicationError) else _("处理失败：{error}").format(error=f"{type(exc).__name__}: {exc}")
+    message = failure_message(exc)
     job.status = ImportJob.Status.FAILED
     job.message = message[:500]
     try:
@@ -183,3 +195,94 @@ def read_rows(
     if n == 0:
         return refuse(job, result, _("文件中没有数据行"))
     return ReadFile(table, cmap, result)
+
+
+# --- the audit record of an import ------------------------------------------------------------------
+
+OUTCOMES = {"done": "导入成功", "good_rows": "仅导入正确行", "refused": "文件被拒绝", "failed": "处理失败"}
+
+
+def audit_import(
+    *,
+    actor: User | None,
+    kind: str,
+    filename: str,
+    job_id: int | None,
+    node_path: str,
+    outcome: str,
+    rows: int = 0,
+    imported: int = 0,
+    error_rows: int = 0,
+    good_rows_only: bool = False,
+    reason: str = "",
+    counts: dict[str, Any] | None = None,
+) -> None:
+    """The one audit record of an import, whatever became of it (``OUTCOMES``): the file, the kind,
+    the counts and the reason, in words. A successful import writes it inside its own transaction
+    (``audit_import_done``); a refused or failed one through ``run_import``, the sweep and the upload."""
+    with translation.override(settings.LANGUAGE_CODE):  # the record's words are the platform's language
+        label = str(kind_label(kind))
+    words = OUTCOMES[outcome]
+    audit_record(
+        actor=actor,
+        action=AuditLog.Action.IMPORT,
+        object_type="imports.importjob",
+        object_id=str(job_id or ""),
+        object_repr=f"导入{label}：{filename}（{words}）"[:200],
+        node_path=node_path,
+        detail={
+            "kind": label, "outcome": words, "file": filename, "job": job_id, "rows": rows, "imported": imported,
+            "error_rows": error_rows, "good_rows_only": good_rows_only, "reason": reason[:500], **(counts or {}),
+        },
+    )
+
+
+def audit_import_done(*, actor: User | None, kind: str, filename: str, job_id: int | None, root: GridNode, rows: int,
+                      imported: int, error_rows: int, good_rows_only: bool, counts: dict[str, Any]) -> None:
+    """A successful import's record, written in the transaction that writes its rows."""
+    audit_import(actor=actor, kind=kind, filename=filename, job_id=job_id, node_path=root.path,
+                 outcome="good_rows" if error_rows else "done", rows=rows, imported=imported, error_rows=error_rows,
+                 good_rows_only=good_rows_only, counts=counts)
+
+
+def audit_import_quietly(**kwargs: Any) -> None:
+    """``audit_import`` where an error must not hide the one being reported (a broken transaction)."""
+    try:
+        audit_import(**kwargs)
+    except Exception:
+        logger.exception("could not write the audit record of an import")
+
+
+def run_import(
+    kind: str,
+    body: Callable[[Scope], ImportResult],
+    *,
+    actor: User | None,
+    root: GridNode,
+    path: Any,
+    good_rows_only: bool,
+    job: ImportJob | None,
+) -> ImportResult:
+    """Check the rights and run an import's ``body``; a refused file and a failure are each audited
+    here (a success is audited by the body, in its own transaction), and a failure leaves the job
+    FAILED with its reason."""
+    filename = job.filename if job is not None else Path(str(path)).name
+    try:
+        scope = check_import_rights(actor, root, kind=kind)
+        result = body(scope)
+    except Exception as exc:
+        job_fail(job, exc)
+        audit_import_quietly(
+            actor=actor, kind=kind, filename=filename, job_id=job.pk if job else None,
+            node_path="" if isinstance(exc, PermissionDenied | NotFound) else root.path,  # the actor's own
+            outcome="failed", rows=job.total_rows if job else 0, good_rows_only=good_rows_only,
+            reason=failure_message(exc),
+        )
+        raise
+    if result.refused:
+        audit_import_quietly(
+            actor=actor, kind=kind, filename=filename, job_id=job.pk if job else None, node_path=root.path,
+            outcome="refused", rows=result.total_rows, error_rows=result.error_rows, good_rows_only=good_rows_only,
+            reason=result.message,
+        )
+    return result

@@ -18,7 +18,6 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -44,8 +43,8 @@ def export_dir() -> Path:
 
 
 def export_job_create(*, actor: User, kind: str, params: Mapping[str, str], ip: str | None = None) -> ExportJob:
-    """Check the rights and the filters now (a node outside the jurisdiction is NotFound), keep
-    the list's query string, and queue the job (after commit)."""
+    """Check the rights and the filters now (a node outside the jurisdiction is NotFound) and keep
+    the list's query string in a pending job (``imports.tasks.export_job_submit`` queues it)."""
     if kind not in ExportJob.Kind.values:
         raise NotFound()
     scope = export_scope(actor)
@@ -55,9 +54,6 @@ def export_job_create(*, actor: User, kind: str, params: Mapping[str, str], ip: 
         kind=kind, query=query, node=filters.get("node"), masked=not scope.has("people.reveal"), created_by=actor, ip=ip,
         language=translation.get_language() or "",
     )
-    from gridguard.imports.tasks import export_job_task
-
-    transaction.on_commit(lambda: export_job_task(job.pk))
     return job
 
 
@@ -69,11 +65,13 @@ def export_job_run(job: ExportJob) -> ExportJob:
     folder = export_dir() / timezone.localdate(now).strftime("%Y%m")
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{uuid.uuid4().hex}.xlsx"
-    _update(job, status=ExportJob.Status.RUNNING, started_at=now, processed_rows=0)
+    # the file's path is kept from the start, so that a sweep of a dead worker's job removes it
+    _update(job, status=ExportJob.Status.RUNNING, started_at=now, heartbeat_at=now, processed_rows=0,
+            stored_path=str(target))
     try:
         actor = job.created_by
         filters = FILTERS[job.kind](QueryDict(job.query), actor)
-        _update(job, total_rows=export_count(job.kind, export_scope(actor), **filters))
+        _update(job, total_rows=export_count(job.kind, export_scope(actor), **filters), heartbeat_at=timezone.now())
         result = EXPORTS[job.kind](actor=actor, out=str(target), ip=job.ip, progress=_progress(job), **filters)
     except Exception as exc:
         target.unlink(missing_ok=True)
@@ -82,7 +80,7 @@ def export_job_run(job: ExportJob) -> ExportJob:
         else:
             logger.exception("export job %s failed", job.pk)
             message = _("生成文件时出错，请稍后重试；如仍失败请联系管理员。")
-        _update(job, status=ExportJob.Status.FAILED, message=message[:500], finished_at=timezone.now())
+        _update(job, status=ExportJob.Status.FAILED, message=message[:500], finished_at=timezone.now(), stored_path="")
         return job
     _update(
         job,
@@ -109,7 +107,7 @@ def _progress(job: ExportJob):  # type: ignore[no-untyped-def]
     def tell(rows: int) -> None:
         if rows - last[0] >= PROGRESS_EVERY:
             last[0] = rows
-            _update(job, processed_rows=rows)
+            _update(job, processed_rows=rows, heartbeat_at=timezone.now())
 
     return tell
 

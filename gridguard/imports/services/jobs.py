@@ -1,4 +1,6 @@
-"""Import jobs: an uploaded file is stored, a job is queued, the worker runs the import service."""
+"""Import jobs: an uploaded file is stored and a job created (``import_job_create``); the worker
+runs it (``import_job_run``) with the service of its kind (``imports.kinds``). Queueing the job is
+the caller's, through ``imports.tasks.import_job_submit``: the services do not import the tasks."""
 
 from __future__ import annotations
 
@@ -6,22 +8,19 @@ import logging
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from gridguard.accounts.models import User
-from gridguard.core.errors import ApplicationError
+from gridguard.core.errors import ApplicationError, NotFound, PermissionDenied
 from gridguard.grids.models import GridNode
+from gridguard.imports.kinds import find_kind, kind_get
 from gridguard.imports.models import ImportJob
 from gridguard.imports.readers import EXTENSIONS
-from gridguard.imports.services.common import ImportResult, check_import_rights
-from gridguard.imports.services.organizations import organizations_import_file
-from gridguard.imports.services.people import people_import_file
-from gridguard.imports.services.tree import tree_import_file
+from gridguard.imports.services.common import ImportResult, audit_import_quietly, check_import_rights
 
 logger = logging.getLogger(__name__)
 
@@ -89,55 +88,52 @@ def store_upload(upload: Upload) -> Path:
 def import_job_create(
     *, actor: User, kind: str, root: GridNode, upload: Upload, good_rows_only: bool = False
 ) -> ImportJob:
-    """Check rights, store the file, create a pending job and queue it (after commit)."""
-    if kind not in ImportJob.Kind.values:
-        raise ApplicationError("kind_invalid", _("请选择导入类型"), field="kind")
-    check_import_rights(actor, root, kind=kind)
-    stored = store_upload(upload)
+    """Check rights, store the file and create a pending job (``imports.tasks.import_job_submit``
+    queues it). A file refused here is audited like one refused by the worker."""
+    filename = Path(upload.name or "").name[:255]
+    try:
+        kind_get(kind)
+        check_import_rights(actor, root, kind=kind)
+        stored = store_upload(upload)
+    except ApplicationError as exc:
+        audit_import_quietly(
+            actor=actor, kind=kind, filename=filename, job_id=None, outcome="refused", reason=exc.message,
+            node_path="" if isinstance(exc, PermissionDenied | NotFound) else root.path,  # then the actor's own
+            good_rows_only=good_rows_only,
+        )
+        raise
     job = ImportJob.objects.create(
         kind=kind,
-        filename=Path(upload.name).name[:255],
+        filename=filename,
         stored_path=str(stored),
         good_rows_only=good_rows_only,
         root=root,
         created_by=actor,
         language=translation.get_language() or "",
     )
-    import_job_enqueue(job)
     return job
-
-
-def import_job_enqueue(job: ImportJob) -> None:
-    from gridguard.imports.tasks import import_job_task
-
-    transaction.on_commit(lambda: import_job_task(job.pk))
-
-
-SERVICES = {
-    ImportJob.Kind.PEOPLE: people_import_file,
-    ImportJob.Kind.ORGANIZATIONS: organizations_import_file,
-    ImportJob.Kind.TREE: tree_import_file,
-}
-
-
-def _service(kind: str) -> Any:
-    if kind == ImportJob.Kind.CONTROL_LIST:  # the control app builds on the imports: imported when used
-        from gridguard.control.list_import import control_list_import_file
-
-        return control_list_import_file
-    return SERVICES[ImportJob.Kind(kind)]
 
 
 def import_job_run(job: ImportJob) -> ImportResult | None:
     """Run a queued job (the worker's task, or inline). Exceptions leave the job FAILED."""
     if job.status not in (ImportJob.Status.PENDING, ImportJob.Status.RUNNING):
         return None
+    kind = find_kind(job.kind)
+    reason = ""
     if job.root is None:
+        reason = _("导入范围（网格节点）已不存在")
+    elif kind is None:  # no longer registered (its app removed)
+        reason = _("导入类型“{kind}”已不可用，无法处理").format(kind=job.kind)
+    if reason or kind is None:
         ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.FAILED, message=_("导入范围（网格节点）已不存在"), finished_at=timezone.now()
+            status=ImportJob.Status.FAILED, message=reason, finished_at=timezone.now()
         )
+        audit_import_quietly(actor=job.created_by, kind=job.kind, filename=job.filename, job_id=job.pk,
+                             node_path=job.root.path if job.root else "", outcome="failed", reason=reason,
+                             good_rows_only=job.good_rows_only)
+        _discard_upload(job)
         return None
-    service = _service(job.kind)
+    service = kind.run
     try:
         return service(
             actor=job.created_by, root=job.root, path=job.stored_path, good_rows_only=job.good_rows_only, job=job

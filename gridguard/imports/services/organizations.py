@@ -9,8 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridguard.accounts.models import AuditLog, User
-from gridguard.accounts.services import audit_record
+from gridguard.accounts.models import User
 from gridguard.core.bulk import db_datetime, insert_rows
 from gridguard.core.errors import ApplicationError
 from gridguard.core.normalize import clean_text
@@ -24,12 +23,12 @@ from gridguard.imports.services.common import (
     PROGRESS_EVERY,
     ImportResult,
     RowError,
-    check_import_rights,
-    job_fail,
+    audit_import_done,
     job_finish,
     job_progress,
     read_rows,
     refuse,
+    run_import,
 )
 from gridguard.people import rules as people_rules
 from gridguard.people.models import Organization
@@ -64,12 +63,8 @@ def organizations_import_file(
     job: ImportJob | None = None,
 ) -> ImportResult:
     """Import organizations/places from ``path`` under ``root`` (same rules as people_import_file)."""
-    try:
-        check_import_rights(actor, root)
-        return _import(actor, root, Path(path), good_rows_only, job)
-    except Exception as exc:
-        job_fail(job, exc)
-        raise
+    return run_import(KIND, lambda scope: _import(actor, root, Path(path), good_rows_only, job), actor=actor,
+                      root=root, path=path, good_rows_only=good_rows_only, job=job)
 
 
 def _import(actor: User | None, root: GridNode, path: Path, good_rows_only: bool, job: ImportJob | None) -> ImportResult:
@@ -190,14 +185,9 @@ def _import(actor: User | None, root: GridNode, path: Path, good_rows_only: bool
 
     with transaction.atomic():
         count = insert_rows(Organization, ORG_INSERT_FIELDS, org_rows())
-        audit_record(
-            actor=actor,
-            action=AuditLog.Action.IMPORT,
-            object_type="imports.importjob",
-            object_id=str(job_id or ""),
-            object_repr=f"导入单位/场所：{filename}"[:200],
-            node_path=root.path,
-            detail={"organizations": count, "file": filename, "job": job_id},
+        audit_import_done(
+            actor=actor, kind=KIND, filename=filename, job_id=job_id, root=root, rows=n, imported=count,
+            error_rows=result.error_rows, good_rows_only=good_rows_only, counts={"organizations": count},
         )
     result.imported_rows = count
     result.summary = {"organizations": count}

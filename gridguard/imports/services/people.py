@@ -47,8 +47,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridguard.accounts.models import AuditLog, User
-from gridguard.accounts.services import audit_record
+from gridguard.accounts.models import User
+from gridguard.accounts.scope import Scope
 from gridguard.core.bulk import allocate_ids, copy_rows, db_datetime, insert_rows
 from gridguard.core.errors import ApplicationError, each_error
 from gridguard.core.normalize import clean_text
@@ -75,11 +75,11 @@ from gridguard.imports.services.common import (
     PROGRESS_EVERY,
     ImportResult,
     RowError,
-    check_import_rights,
-    job_fail,
+    audit_import_done,
     job_finish,
     job_progress,
     read_rows,
+    run_import,
 )
 from gridguard.people.models import Household, HouseholdEvent, Person, PersonEvent, PersonStatus, Relation
 from gridguard.people.rules import (
@@ -164,6 +164,9 @@ class _Stamp:
     today: str
     filename: str
     text_dates: bool  # SQLite: dates as ISO text
+    rows: int = 0  # the file's rows, for the audit record
+    good_rows_only: bool = False
+    error_rows: int = 0  # known once every row is checked
 
 
 def people_import_file(
@@ -182,13 +185,11 @@ def people_import_file(
     the system (command line). Progress and the result are written to ``job`` when given.
     Raises PermissionDenied/NotFound when the actor may not import under ``root``.
     """
-    try:
-        check_import_rights(actor, root)
+    def body(scope: Scope) -> ImportResult:
         with _no_cycle_collection():
             return _import(actor, root, Path(path), good_rows_only, job, with_events)
-    except Exception as exc:
-        job_fail(job, exc)
-        raise
+
+    return run_import(KIND, body, actor=actor, root=root, path=path, good_rows_only=good_rows_only, job=job)
 
 
 @contextmanager
@@ -231,6 +232,8 @@ def _import(
         today=timezone.localdate(now).isoformat(),
         filename=job.filename if job else path.name,
         text_dates=not pg,
+        rows=n,
+        good_rows_only=good_rows_only,
     )
     loop = _RowLoop(rows, cmap, report, resolver.hh_of, good_rows_only)
     tag_table()  # load the rules' cached tables now: the PostgreSQL loop cannot query mid-COPY
@@ -247,6 +250,7 @@ def _import(
             with sink:
                 chunks.run(sink, progress)
                 accepted = _accepted(report, good_rows_only, n)
+                stamp.error_rows = len(report.bad)
                 live = resolver.live() if accepted else []
                 # built while the server still indexes the last rows sent (closing the COPY waits for it)
                 new_households = list(_household_rows(live, sink.person_ids, stamp, addresses))
@@ -268,6 +272,7 @@ def _import(
             chunks.run(list_sink, progress)
         clock.lap("validate")
         accepted = _accepted(report, good_rows_only, n)
+        stamp.error_rows = len(report.bad)
         if accepted:
             summary = _insert_collected(
                 list_sink.positions, resolver.hh_of, loop.persons, resolver.live(), stamp, addresses, with_events,
@@ -684,7 +689,8 @@ class _Progress:
             if self._conn is None:
                 self._conn = connections.create_connection(DEFAULT_DB_ALIAS)
             with self._conn.cursor() as cur:
-                cur.execute("UPDATE imports_importjob SET processed_rows = %s WHERE id = %s", [processed, self.job.pk])
+                cur.execute("UPDATE imports_importjob SET processed_rows = %s, heartbeat_at = %s WHERE id = %s",
+                            [processed, timezone.now(), self.job.pk])
         except Exception:  # progress is a courtesy: never fail an import for it (nor write it mid-COPY)
             self.job = None
 
@@ -799,14 +805,9 @@ def _finish_households(
         "heads": sum(1 for hh in live if hh.head is not None),
         "households_without_head": sum(1 for hh in live if hh.is_new and hh.head is None),
     }
-    audit_record(
-        actor=stamp.actor,
-        action=AuditLog.Action.IMPORT,
-        object_type="imports.importjob",
-        object_id=str(stamp.job_id or ""),
-        object_repr=f"导入户与人员：{stamp.filename}"[:200],
-        node_path=root.path,
-        detail={**summary, "file": stamp.filename, "job": stamp.job_id},
+    audit_import_done(
+        actor=stamp.actor, kind=KIND, filename=stamp.filename, job_id=stamp.job_id, root=root, rows=stamp.rows,
+        imported=summary["persons"], error_rows=stamp.error_rows, good_rows_only=stamp.good_rows_only, counts=summary,
     )
     return summary
 

@@ -40,3 +40,29 @@ def test_official_uploads_a_file_sees_the_report_then_imports_good_rows(
     desktop.wait_for_selector("text=已完成")
     person = Person.objects.get(name="赵六")
     assert person.phone == "13800001111" and person.household.head_id == person.pk
+
+
+def test_a_job_whose_worker_died_says_why_on_phone_and_desktop(live_server, phone, desktop, town, alice, settings):
+    """Issue 9, A4: the sweep's reason on the job page; the upload page lists the registered kinds."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from gridguard.imports.models import ImportJob
+    from gridguard.imports.services.sweep import jobs_sweep
+
+    job = ImportJob.objects.create(kind="people", filename="东城村民.xlsx", root=town.east, created_by=alice,
+                                   status="running", total_rows=12000, processed_rows=5000)
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - dt.timedelta(hours=1))
+    jobs_sweep()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for page, size in ((phone, "phone"), (desktop, "desktop")):
+        browser_login(page, live_server.url, "alice", "alice-pass-123")
+        page.goto(f"{live_server.url}/imports/{job.pk}/")
+        text = page.inner_text("main")
+        assert "处理失败" in text and "30 分钟没有进展" in text and "重新上传" in text
+        page.screenshot(path=str(SCREENSHOTS / f"import-swept-{size}.png"), full_page=True)
+        page.goto(f"{live_server.url}/imports/")
+        listing = page.inner_text("main")
+        assert "协查名单（重点人员）" in listing and "处理失败" in listing
+        page.screenshot(path=str(SCREENSHOTS / f"imports-list-{size}.png"), full_page=True)

@@ -135,7 +135,7 @@ def test_export_view_uses_list_filters_masks_and_audits(client, town, alice, eri
     rows = rows.to_python()
     assert [r[0] for r in rows[1:]] == ["张三"] and rows[1][5] == "138****8000"
     log = AuditLog.objects.get(action=AuditLog.Action.EXPORT)
-    assert log.actor == erin and log.detail["filters"] == {"node": town.a1.pk, "search": "zs", "status": "active"}
+    assert log.actor == erin and log.detail["filters"] == {"node": town.a1.pk, "search": "zs", "status": "在册"}  # in words
     for kind in ("households", "organizations"):
         assert client.get(reverse("imports:export", args=[kind]), {"node": town.east.pk}).status_code == 200
 

@@ -1,11 +1,8 @@
 from gridguard.imports.management.base import ImportCommand
 from gridguard.imports.models import ImportJob
-from gridguard.imports.services import people_import_file
 
 
 class Command(ImportCommand):
     help = "导入户与人员（.xlsx/.csv）：python manage.py import_people FILE [--root 节点] [--good-rows-only] [--user 账号]"
     kind = ImportJob.Kind.PEOPLE
 
-    def run_service(self, **kwargs):  # type: ignore[no-untyped-def]
-        return people_import_file(**kwargs)
