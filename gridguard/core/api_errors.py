@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja.errors import HttpError, ValidationError, ValidationErrorContext
 
-from gridguard.core.errors import ApplicationError
+from gridguard.core.errors import ApplicationError, NotFound
 
 
 class Unauthenticated(ApplicationError):
@@ -282,3 +282,33 @@ def http_error_body(exc: HttpError) -> dict[str, Any]:
     if status == 429:
         return {"code": "throttled", "message": _("请求过于频繁，请稍后再试")}
     return {"code": f"http_{status}", "message": _("请求有误（%(detail)s）") % {"detail": text}}
+
+
+# --- a parameter that fits the schema but names nothing there is (or nothing the user may see) --------
+
+
+def _param_noun(place: str, field: str) -> str:
+    return str(_PLACES.get(place, _PLACE_OTHER)) % {"name": field}
+
+
+def not_found(field: str, what: str, *, place: str = "body") -> ApplicationError:
+    """A 404 naming the parameter: ``字段“node_id”所指的网格不存在或不在您的管辖范围内``. Raised for an id
+    that is no row and for one outside the user's jurisdiction alike (never confirm that it exists)."""
+    message = _("%(field)s所指的%(what)s不存在或不在您的管辖范围内") % {
+        "field": _param_noun(place, field),
+        "what": what,
+    }
+    return NotFound(message, field=field)
+
+
+class Invalid(ApplicationError):
+    """A 422 shaped like the schema's own (``{code: invalid, message, field, errors}``), for a value a
+    schema cannot check alone (a tag bit that no special group has)."""
+
+    status = 422
+
+    def __init__(self, field: str, message: str, *, place: str = "body", type: str = "invalid"):
+        text = _param_noun(place, field) + message
+        summary = _("请求数据有误：%(errors)s") % {"errors": text}
+        errors = [{"field": field, "message": text, "type": type, "loc": [place, field]}]
+        super().__init__("invalid", summary, field=field, extra={"errors": errors})
