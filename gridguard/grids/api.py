@@ -64,8 +64,8 @@ class TargetIn(Schema):
 
 class SplitIn(Schema):
     new_name: str
-    children: list[int] = []
-    households: list[int] = []
+    children: list[api_errors.Id] = []
+    households: list[api_errors.Id] = []
 
 
 class StaffIn(Schema):

@@ -135,3 +135,18 @@ def test_an_uncaught_error_on_a_page_stays_a_page(db, bob, monkeypatch):
     client.force_login(bob)
     page = client.get("/people/persons/")
     assert page.status_code == 500 and not page["Content-Type"].startswith("application/json")
+
+
+# --- found by the fuzz run (test_fuzz.py) ---------------------------------------------------------------
+
+
+def test_split_with_an_id_beyond_any_key_is_a_422(client, alice, town):
+    _, key = device_token_create(actor=alice, user=alice, name="手机")
+    response = _post(
+        client,
+        f"/api/nodes/{town.a1.pk}/split",
+        {"new_name": "新网格", "children": [10**25], "households": [-5]},
+        {"Authorization": f"Bearer {key}"},
+    )
+    assert response.status_code == 422
+    assert {e["field"] for e in response.json()["errors"]} == {"children.0", "households.0"}
