@@ -150,3 +150,22 @@ def test_split_with_an_id_beyond_any_key_is_a_422(client, alice, town):
     )
     assert response.status_code == 422
     assert {e["field"] for e in response.json()["errors"]} == {"children.0", "households.0"}
+
+
+@pytest.mark.parametrize("url", ["/api/control/orders?node=0", "/api/households?node=0", "/api/persons?node=0"])
+def test_a_node_filter_of_zero_is_a_404_not_no_filter(client, bearer, url):
+    response = client.get(url, headers=bearer)
+    assert response.status_code == 404 and response.json()["field"] == "node"
+    assert response.json()["message"].startswith("查询参数“node”")
+
+
+def test_a_key_person_at_node_zero_is_a_404_naming_node_id(client, bearer):
+    from conftest import idno
+
+    response = _post(
+        client,
+        "/api/control/key-persons",
+        {"id_number": idno(1990, 9), "name": "新人", "node_id": 0, "category": "close_contact", "measure": "home"},
+        bearer,
+    )
+    assert response.status_code == 404 and response.json()["field"] == "node_id"
