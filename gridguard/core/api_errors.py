@@ -316,3 +316,33 @@ class Invalid(ApplicationError):
         summary = _("请求数据有误：%(errors)s") % {"errors": text}
         errors = [{"field": field, "message": text, "type": type, "loc": [place, field]}]
         super().__init__("invalid", summary, field=field, extra={"errors": errors})
+
+
+# --- text a database cannot store ------------------------------------------------------------------
+
+
+def _unstorable(text: str) -> bool:
+    if "\x00" in text:  # PostgreSQL refuses NUL in text
+        return True
+    try:
+        text.encode("utf-8")  # an unpaired surrogate ("\ud800" in JSON) is no UTF-8
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def check_storable(data: Any, *, place: str, path: str = "") -> None:
+    """Refuse (422 naming the field) a string anywhere in the request's data — value or key — that
+    no database can store; otherwise it reaches an INSERT and fails there as a 500."""
+    if isinstance(data, str):
+        if _unstorable(data):
+            raise Invalid(path, _("含有无法保存的字符（空字符或不成对的代理码位）"), place=place)
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and _unstorable(key):
+                raise Invalid(path or "", _("含有无法保存的字段名"), place=place)
+            check_storable(value, place=place, path=where)
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            check_storable(value, place=place, path=f"{path}.{i}" if path else str(i))

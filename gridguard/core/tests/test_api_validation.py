@@ -169,3 +169,41 @@ def test_a_key_person_at_node_zero_is_a_404_naming_node_id(client, bearer):
         bearer,
     )
     assert response.status_code == 404 and response.json()["field"] == "node_id"
+
+
+@pytest.mark.parametrize("employees", [10**25, 2**31, "1e30", "inf"])
+def test_an_organization_with_absurd_employees_is_refused_not_a_500(client, alice, town, employees):
+    _, key = device_token_create(actor=alice, user=alice, name="手机")
+    headers = {"Authorization": f"Bearer {key}"}
+    body = {"node_id": town.a1.pk, "name": "东城超市", "kind": "shop", "employees": employees}
+    if isinstance(employees, str):  # the rule behind the API, the form and the import
+        from gridguard.core.errors import ApplicationError
+        from gridguard.people.rules import clean_organization
+
+        with pytest.raises(ApplicationError) as caught:
+            clean_organization({"name": "东城超市", "kind": "shop", "employees": employees})
+        assert caught.value.field == "employees"
+        return
+    response = _post(client, "/api/organizations", body, headers)
+    assert response.status_code in (400, 422) and response.json()["field"] == "employees"
+
+
+@pytest.mark.parametrize("name", ["a\x00b", "a\ud800b"])
+def test_text_no_database_can_store_is_a_422_naming_the_field(client, alice, town, name):
+    """NUL (PostgreSQL refuses it in text) and an unpaired surrogate (not UTF-8) in a JSON body."""
+    import json
+
+    _, key = device_token_create(actor=alice, user=alice, name="手机")
+    headers = {"Authorization": f"Bearer {key}"}
+    body = json.dumps({"name": name})  # json escapes both: "\\u0000", "\\ud800"
+    response = _post(client, f"/api/nodes/{town.a1.pk}/rename", body, headers)
+    assert response.status_code == 422
+    assert response.json()["field"] == "name" and "字段“name”" in response.json()["message"]
+    response = _post(client, "/api/persons", json.dumps({"name": "李四", "tags": ["低保", name]}), headers)
+    assert response.status_code == 422 and response.json()["field"] == "tags.1"
+
+
+def test_a_nul_in_a_query_parameter_is_a_422(client, bearer):
+    response = client.get("/api/persons?q=a%00b", headers=bearer)
+    assert response.status_code == 422 and response.json()["field"] == "q"
+    assert "查询参数“q”" in response.json()["message"]
