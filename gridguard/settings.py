@@ -177,7 +177,7 @@ X_FRAME_OPTIONS = "DENY"
 
 # Content-Security-Policy (django-csp) on every answer: scripts, styles, images and fonts from this
 # site only — no inline script or style, no eval (htmx is configured in base.html not to need them).
-# QR codes are inline SVG; images may be data: URIs (charts exported as pictures).
+# QR codes are inline SVG; images may also be data: URIs (Swagger UI's stylesheet draws its icons so).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
