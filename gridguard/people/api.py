@@ -1,9 +1,10 @@
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from pydantic import BeforeValidator
 
 from gridguard.accounts.scope import Scope, current_user, scope_for
 from gridguard.accounts.services import client_ip
@@ -13,9 +14,22 @@ from gridguard.core.masking import mask_id_number, mask_phone
 from gridguard.grids.api import node_param
 from gridguard.people import selectors, services
 from gridguard.people.filters import MAX_TAG_BIT
-from gridguard.people.models import Household, Organization, Person, PersonStatus, Tag
+from gridguard.people.models import (
+    Household,
+    Organization,
+    OrganizationKind,
+    Person,
+    PersonStatus,
+    Residency,
+    Tag,
+)
 
 router = Router(tags=["ledgers"])
+
+# A list filter: one of its choices, or blank (no filter); anything else is a 422 listing the choices.
+_blank_is_none = BeforeValidator(lambda value: value or None)
+ResidencyFilter = Annotated[Residency | None, _blank_is_none]
+KindFilter = Annotated[OrganizationKind | None, _blank_is_none]
 
 
 def _tag_names(mask: int) -> list[str]:
@@ -73,7 +87,7 @@ class PersonFilters(Schema):
     node: int | None = None
     q: str = ""
     tag: int | None = Field(None, ge=0, le=MAX_TAG_BIT, title="特殊人群")
-    residency: str = ""
+    residency: ResidencyFilter = None
     status: PersonStatus = PersonStatus.ACTIVE
     cursor: str | None = None
     limit: int = 50
@@ -181,7 +195,7 @@ def persons_list(request: HttpRequest, filters: Query[PersonFilters]):  # type: 
         node=_node(request, filters.node, "node", "query"),
         search=filters.q,
         tag_bit=_tag(filters.tag),
-        residency=filters.residency,
+        residency=filters.residency or "",
         status=filters.status,
         cursor=filters.cursor,
         limit=_limit(filters.limit),
@@ -416,7 +430,7 @@ def organizations_list(  # type: ignore[no-untyped-def]
     request: HttpRequest,
     node: int | None = None,
     q: str = "",
-    kind: str = "",
+    kind: KindFilter = None,
     key_place: bool | None = None,
     cursor: str | None = None,
     limit: int = 50,
@@ -425,7 +439,7 @@ def organizations_list(  # type: ignore[no-untyped-def]
         scope=scope_for(request.user),
         node=_node(request, node, "node", "query"),
         search=q,
-        kind=kind,
+        kind=kind or "",
         key_place=key_place,
         cursor=cursor,
         limit=_limit(limit),

@@ -207,3 +207,19 @@ def test_a_nul_in_a_query_parameter_is_a_422(client, bearer):
     response = client.get("/api/persons?q=a%00b", headers=bearer)
     assert response.status_code == 422 and response.json()["field"] == "q"
     assert "查询参数“q”" in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [("/api/persons?residency=户籍", "residency"), ("/api/organizations?kind=bank", "kind")],
+)
+def test_a_filter_value_outside_its_choices_is_a_422_listing_them(client, bearer, url, field):
+    response = client.get(url, headers=bearer)
+    assert response.status_code == 422
+    body = response.json()
+    assert body["field"] == field and len(body["errors"]) == 1 and "可选值" in body["message"]
+
+
+@pytest.mark.parametrize("url", ["/api/persons?residency=", "/api/persons?residency=floating", "/api/organizations?kind=shop", "/api/organizations?kind="])
+def test_a_filter_value_among_its_choices_or_blank_is_taken(client, bearer, url):
+    assert client.get(url, headers=bearer).status_code == 200
