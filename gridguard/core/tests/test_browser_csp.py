@@ -99,7 +99,8 @@ def test_pages_on_a_phone_run_under_the_policy(live_server, phone, town, bob, da
     console.check("alerts after an htmx swap")
 
     # the language switch (a handler in app.js, no onchange=) still switches
-    phone.select_option("select[name=language]", "en")
+    with phone.expect_navigation():  # the form is submitted by app.js's change handler
+        phone.select_option("select[name=language]", "en")
     phone.wait_for_load_state("networkidle")
     assert phone.locator("html").get_attribute("lang") == "en"
     console.check("language switch")
