@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from gridguard.env import envbool, envint, envlist, envstr
@@ -34,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "treebeard",
     "axes",
+    "ninja",  # its templates and static files: /api/docs serves Swagger UI from the package, no CDN
     "huey.contrib.djhuey",
     "gridguard.core",
     "gridguard.accounts",
@@ -46,6 +48,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "gridguard.core.middleware.ApiJsonErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gridguard.core.middleware.LanguageMiddleware",
@@ -123,10 +127,17 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Login throttling (django-axes): lock a username+IP after repeated failures.
+# Login throttling (django-axes): a user name from one address is locked after AXES_FAILURE_LIMIT
+# failures, and an address after AXES_IP_FAILURE_LIMIT failures whatever the names (guessing across
+# many accounts); each for AXES_COOLOFF_MINUTES. The address is REMOTE_ADDR, or behind
+# TRUSTED_PROXY_COUNT reverse proxies the client's entry in X-Forwarded-For.
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_IP_FAILURE_LIMIT = envint("AXES_IP_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = envint("AXES_COOLOFF_MINUTES", 15) / 60
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "gridguard.accounts.lockout.AxesHandler"
+AXES_CLIENT_IP_CALLABLE = "gridguard.accounts.lockout.client_ip_address"
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False
@@ -152,11 +163,41 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
-SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG and envbool("HTTPS", False))
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HTTPS (HTTPS=1, or SECURE_COOKIES=1 as before): cookies only over HTTPS, and HSTS tells browsers to
+# use nothing else for SECURE_HSTS_SECONDS (a year by default; 0 sends none). Behind a reverse proxy
+# that ends TLS, SECURE_PROXY_SSL_HEADER names the header by which it says so ("X-Forwarded-Proto"):
+# set it only when the proxy always sets (or strips) that header, else a client could claim HTTPS.
+HTTPS = envbool("HTTPS", False) or envbool("SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
+_proxy_ssl_header = envstr("SECURE_PROXY_SSL_HEADER", "")
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp) on every answer: scripts, styles, images and fonts from this
+# site only — no inline script or style, no eval (htmx is configured in base.html not to need them).
+# QR codes are inline SVG; images may also be data: URIs (Swagger UI's stylesheet draws its icons so).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # Task queue (huey). Embedded default: a SQLite file beside the database, so the
 # worker runs next to the web server with no extra service. HUEY_REDIS_URL

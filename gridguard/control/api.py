@@ -39,7 +39,7 @@ from gridguard.control.models import (
 )
 from gridguard.core.errors import ApplicationError, NotFound
 from gridguard.core.masking import mask_id_number, mask_phone
-from gridguard.grids import selectors as grid_selectors
+from gridguard.grids.api import node_param
 from gridguard.grids.models import GridNode
 from gridguard.people import selectors as people_selectors
 
@@ -51,8 +51,9 @@ MAX_LIMIT = 200
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _node(request: HttpRequest, node_id: int | None) -> GridNode | None:
-    return grid_selectors.node_get(scope=scope_for(request.user), node_id=node_id) if node_id else None
+def _node(request: HttpRequest, node_id: int | None, field: str = "node", place: str = "query") -> GridNode | None:
+    """The node a parameter names (0 too: no node has it), in the user's jurisdiction, else a 404 naming it."""
+    return node_param(request, node_id, field=field, place=place)
 
 
 def _limit(limit: int) -> int:
@@ -557,7 +558,7 @@ def key_person_add(request: HttpRequest, payload: KeyPersonIn) -> tuple[int, Ord
             "name": payload.name,
             "phone": payload.phone,
         },
-        node=_node(request, payload.node_id),
+        node=_node(request, payload.node_id, "node_id", "body"),
         category=payload.category,
         measure=payload.measure,
         start_date=payload.start_date,

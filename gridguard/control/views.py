@@ -44,7 +44,7 @@ from gridguard.control.models import (
     TeamRole,
 )
 from gridguard.core.errors import ApplicationError
-from gridguard.core.forms import add_service_error, form_page, or_404
+from gridguard.core.forms import add_service_error, form_page, or_404, safe_next
 from gridguard.imports.selectors import import_roots
 from gridguard.people import selectors as people_selectors
 from gridguard.people.filters import bool_param, int_param, node_param
@@ -277,13 +277,13 @@ def order_check(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             else:
                 messages.success(request, _("已记录体温 {t}℃").format(t=result.check.temperature))
-            return redirect(request.POST.get("next") or reverse("control:order", args=[order.pk]))
+            return redirect(safe_next(request, request.POST.get("next"), reverse("control:order", args=[order.pk])))
     for field, errors in form.errors.items():
         for error in errors:
             messages.error(
                 request, f"{form.fields[field].label if field in form.fields else ''} {error}".strip()
             )
-    return redirect(request.POST.get("next") or reverse("control:order", args=[order.pk]))
+    return redirect(safe_next(request, request.POST.get("next"), reverse("control:order", args=[order.pk])))
 
 
 @login_required
@@ -353,7 +353,8 @@ def test_result(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, exc.message)
         else:
             messages.success(request, _("已记录检测结果"))
-    return redirect(request.POST.get("next") or reverse("control:order", args=[test.order_id]))
+    back = reverse("control:order", args=[test.order_id])
+    return redirect(safe_next(request, request.POST.get("next"), back))
 
 
 @login_required
@@ -400,7 +401,9 @@ def alert_resolve(request: HttpRequest, pk: int) -> HttpResponse:
         ResolveForm(request.POST or None),
         template="control/form.html",
         run=lambda d: services.alert_resolve(actor=current_user(request), alert=alert, **d),
-        done=lambda _a: redirect(request.GET.get("next") or reverse("control:order", args=[alert.order_id])),
+        done=lambda _a: redirect(
+            safe_next(request, request.GET.get("next"), reverse("control:order", args=[alert.order_id]))
+        ),
         context={
             "title": _("处置预警：{name} {kind} {detail}").format(
                 name=alert.order.person.name, kind=alert.get_kind_display(), detail=alert.detail
@@ -498,4 +501,4 @@ def need_update(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, exc.message)
         else:
             messages.success(request, _("已更新"))
-    return redirect(request.POST.get("next") or reverse("control:needs"))
+    return redirect(safe_next(request, request.POST.get("next"), reverse("control:needs")))

@@ -21,7 +21,7 @@ import re
 import types
 import typing
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import pydantic
 from django.utils.functional import Promise
@@ -29,7 +29,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja.errors import HttpError, ValidationError, ValidationErrorContext
 
-from gridguard.core.errors import ApplicationError
+from gridguard.core.errors import ApplicationError, NotFound
+
+# An id in a request: a whole number a database key can hold, so that a list of ids reaches no query
+# with 10**25 in it (SQLite cannot bind it, PostgreSQL refuses it) but is a 422 naming the field.
+Id = Annotated[int, pydantic.Field(ge=1, le=2**63 - 1)]
 
 
 class Unauthenticated(ApplicationError):
@@ -282,3 +286,63 @@ def http_error_body(exc: HttpError) -> dict[str, Any]:
     if status == 429:
         return {"code": "throttled", "message": _("请求过于频繁，请稍后再试")}
     return {"code": f"http_{status}", "message": _("请求有误（%(detail)s）") % {"detail": text}}
+
+
+# --- a parameter that fits the schema but names nothing there is (or nothing the user may see) --------
+
+
+def _param_noun(place: str, field: str) -> str:
+    return str(_PLACES.get(place, _PLACE_OTHER)) % {"name": field}
+
+
+def not_found(field: str, what: str, *, place: str = "body") -> ApplicationError:
+    """A 404 naming the parameter: ``字段“node_id”所指的网格不存在或不在您的管辖范围内``. Raised for an id
+    that is no row and for one outside the user's jurisdiction alike (never confirm that it exists)."""
+    message = _("%(field)s所指的%(what)s不存在或不在您的管辖范围内") % {
+        "field": _param_noun(place, field),
+        "what": what,
+    }
+    return NotFound(message, field=field)
+
+
+class Invalid(ApplicationError):
+    """A 422 shaped like the schema's own (``{code: invalid, message, field, errors}``), for a value a
+    schema cannot check alone (a tag bit that no special group has)."""
+
+    status = 422
+
+    def __init__(self, field: str, message: str, *, place: str = "body", type: str = "invalid"):
+        text = _param_noun(place, field) + message
+        summary = _("请求数据有误：%(errors)s") % {"errors": text}
+        errors = [{"field": field, "message": text, "type": type, "loc": [place, field]}]
+        super().__init__("invalid", summary, field=field, extra={"errors": errors})
+
+
+# --- text a database cannot store ------------------------------------------------------------------
+
+
+def _unstorable(text: str) -> bool:
+    if "\x00" in text:  # PostgreSQL refuses NUL in text
+        return True
+    try:
+        text.encode("utf-8")  # an unpaired surrogate ("\ud800" in JSON) is no UTF-8
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def check_storable(data: Any, *, place: str, path: str = "") -> None:
+    """Refuse (422 naming the field) a string anywhere in the request's data — value or key — that
+    no database can store; otherwise it reaches an INSERT and fails there as a 500."""
+    if isinstance(data, str):
+        if _unstorable(data):
+            raise Invalid(path, _("含有无法保存的字符（空字符或不成对的代理码位）"), place=place)
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and _unstorable(key):
+                raise Invalid(path or "", _("含有无法保存的字段名"), place=place)
+            check_storable(value, place=place, path=where)
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            check_storable(value, place=place, path=f"{path}.{i}" if path else str(i))

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from gridguard.core.errors import ApplicationError, NotFound, each_error
@@ -55,3 +56,14 @@ def or_404(fn: Callable[..., Any], **kwargs: Any) -> Any:
         return fn(**kwargs)
     except NotFound:
         raise Http404(_("记录不存在或不在您的管辖范围内")) from None
+
+
+def safe_next(request: HttpRequest, url: str | None, fallback: str) -> str:
+    """Where to go after an action: ``url`` (a ``next`` the page sent) when it is a place on this site,
+    else ``fallback``. Never another site (``https://evil.example``, ``//evil.example``, ``/\\evil``) or
+    a ``javascript:`` URL, which would make the platform's own link a way to send users elsewhere."""
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return fallback

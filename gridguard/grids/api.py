@@ -3,6 +3,8 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from gridguard.accounts.scope import current_user, scope_for
+from gridguard.core import api_errors
+from gridguard.core.errors import NotFound
 from gridguard.grids import selectors, services
 from gridguard.grids.models import Duty, GridNode, Level
 
@@ -62,8 +64,8 @@ class TargetIn(Schema):
 
 class SplitIn(Schema):
     new_name: str
-    children: list[int] = []
-    households: list[int] = []
+    children: list[api_errors.Id] = []
+    households: list[api_errors.Id] = []
 
 
 class StaffIn(Schema):
@@ -111,6 +113,23 @@ def _get(request: HttpRequest, node_id: int) -> GridNode:
     return selectors.node_get(scope=scope_for(request.user), node_id=node_id)
 
 
+def node_param(request: HttpRequest, node_id: int | None, *, field: str, place: str = "body") -> GridNode | None:
+    """The node an API parameter names, inside the user's jurisdiction; ``None`` only when the
+    parameter was not given (0 is an id like any other, and names no node). Else a 404 naming it."""
+    if node_id is None:
+        return None
+    try:
+        return selectors.node_get(scope=scope_for(request.user), node_id=node_id)
+    except NotFound:
+        raise api_errors.not_found(field, _("网格"), place=place) from None
+
+
+def _target(request: HttpRequest, node_id: int) -> GridNode:
+    node = node_param(request, node_id, field="target")
+    assert node is not None
+    return node
+
+
 @router.get("/nodes", response=list[NodeOut], summary="Top nodes of the user's jurisdiction")
 def nodes_roots(request: HttpRequest):  # type: ignore[no-untyped-def]
     return [NodeOut.from_node(n) for n in selectors.visible_roots(scope=scope_for(request.user))]
@@ -147,7 +166,7 @@ def node_rename(request: HttpRequest, node_id: int, payload: RenameIn):  # type:
 @router.post("/nodes/{node_id}/move", response=NodeOut, summary="Move the subtree under another parent")
 def node_move(request: HttpRequest, node_id: int, payload: TargetIn):  # type: ignore[no-untyped-def]
     node = services.node_move(
-        actor=current_user(request), node=_get(request, node_id), new_parent=_get(request, payload.target)
+        actor=current_user(request), node=_get(request, node_id), new_parent=_target(request, payload.target)
     )
     return NodeOut.from_node(node)
 
@@ -155,7 +174,7 @@ def node_move(request: HttpRequest, node_id: int, payload: TargetIn):  # type: i
 @router.post("/nodes/{node_id}/merge", response=NodeOut, summary="Merge this node into the target")
 def node_merge(request: HttpRequest, node_id: int, payload: TargetIn):  # type: ignore[no-untyped-def]
     node = services.node_merge(
-        actor=current_user(request), source=_get(request, node_id), target=_get(request, payload.target)
+        actor=current_user(request), source=_get(request, node_id), target=_target(request, payload.target)
     )
     return NodeOut.from_node(node)
 

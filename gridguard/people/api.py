@@ -1,19 +1,35 @@
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from pydantic import BeforeValidator
 
-from gridguard.accounts.scope import current_user, scope_for
+from gridguard.accounts.scope import Scope, current_user, scope_for
 from gridguard.accounts.services import client_ip
-from gridguard.core.errors import ApplicationError
+from gridguard.core import api_errors
+from gridguard.core.errors import ApplicationError, NotFound
 from gridguard.core.masking import mask_id_number, mask_phone
-from gridguard.grids import selectors as grid_selectors
+from gridguard.grids.api import node_param
 from gridguard.people import selectors, services
-from gridguard.people.models import Household, Organization, Person, PersonStatus, Tag
+from gridguard.people.filters import MAX_TAG_BIT
+from gridguard.people.models import (
+    Household,
+    Organization,
+    OrganizationKind,
+    Person,
+    PersonStatus,
+    Residency,
+    Tag,
+)
 
 router = Router(tags=["ledgers"])
+
+# A list filter: one of its choices, or blank (no filter); anything else is a 422 listing the choices.
+_blank_is_none = BeforeValidator(lambda value: value or None)
+ResidencyFilter = Annotated[Residency | None, _blank_is_none]
+KindFilter = Annotated[OrganizationKind | None, _blank_is_none]
 
 
 def _tag_names(mask: int) -> list[str]:
@@ -70,8 +86,8 @@ class PersonPage(Schema):
 class PersonFilters(Schema):
     node: int | None = None
     q: str = ""
-    tag: int | None = None
-    residency: str = ""
+    tag: int | None = Field(None, ge=0, le=MAX_TAG_BIT, title="特殊人群")
+    residency: ResidencyFilter = None
     status: PersonStatus = PersonStatus.ACTIVE
     cursor: str | None = None
     limit: int = 50
@@ -145,8 +161,25 @@ def _tags() -> dict[int, str]:
     return {t.bit: t.name for t in Tag.objects.all()}
 
 
-def _node(request: HttpRequest, node_id: int | None):  # type: ignore[no-untyped-def]
-    return grid_selectors.node_get(scope=scope_for(request.user), node_id=node_id) if node_id else None
+def _node(request: HttpRequest, node_id: int | None, field: str = "node_id", place: str = "body"):  # type: ignore[no-untyped-def]
+    return node_param(request, node_id, field=field, place=place)
+
+
+def _household(scope: Scope, household_id: int | None) -> Household | None:
+    if household_id is None:
+        return None
+    try:
+        return selectors.household_get(scope=scope, pk=household_id)
+    except NotFound:
+        raise api_errors.not_found("household_id", _("户")) from None
+
+
+def _tag(bit: int | None) -> int | None:
+    """A tag bit that a special group has (the schema bounds it to a BigInteger's bits first)."""
+    if bit is not None and not Tag.objects.filter(bit=bit).exists():
+        choices = "、".join(f"{t.bit}（{t.name}）" for t in Tag.objects.all())
+        raise api_errors.Invalid("tag", _("不是已有的特殊人群，可选：%(choices)s") % {"choices": choices}, place="query")
+    return bit
 
 
 def _limit(limit: int) -> int:
@@ -159,10 +192,10 @@ def _limit(limit: int) -> int:
 def persons_list(request: HttpRequest, filters: Query[PersonFilters]):  # type: ignore[no-untyped-def]
     page = selectors.person_page(
         scope=scope_for(request.user),
-        node=_node(request, filters.node),
+        node=_node(request, filters.node, "node", "query"),
         search=filters.q,
-        tag_bit=filters.tag,
-        residency=filters.residency,
+        tag_bit=_tag(filters.tag),
+        residency=filters.residency or "",
         status=filters.status,
         cursor=filters.cursor,
         limit=_limit(filters.limit),
@@ -207,9 +240,7 @@ def person_events(request: HttpRequest, person_id: int):  # type: ignore[no-unty
 @router.post("/persons", response={201: PersonOut})
 def person_create(request: HttpRequest, payload: PersonCreateIn):  # type: ignore[no-untyped-def]
     scope = scope_for(request.user)
-    household = (
-        selectors.household_get(scope=scope, pk=payload.household_id) if payload.household_id else None
-    )
+    household = _household(scope, payload.household_id)
     node = None if household else _node(request, payload.node_id)
     data = payload.dict(exclude={"household_id", "node_id", "birth"})
     person = services.person_register(
@@ -236,9 +267,7 @@ def person_update(request: HttpRequest, person_id: int, payload: PersonPatch):  
 def person_move(request: HttpRequest, person_id: int, payload: MoveIn):  # type: ignore[no-untyped-def]
     scope = scope_for(request.user)
     person = selectors.person_get(scope=scope, pk=person_id)
-    household = (
-        selectors.household_get(scope=scope, pk=payload.household_id) if payload.household_id else None
-    )
+    household = _household(scope, payload.household_id)
     services.person_move(
         actor=current_user(request),
         person=person,
@@ -320,7 +349,7 @@ def households_list(  # type: ignore[no-untyped-def]
 ):
     page = selectors.household_page(
         scope=scope_for(request.user),
-        node=_node(request, node),
+        node=_node(request, node, "node", "query"),
         search=q,
         rental=rental,
         cursor=cursor,
@@ -410,16 +439,16 @@ def organizations_list(  # type: ignore[no-untyped-def]
     request: HttpRequest,
     node: int | None = None,
     q: str = "",
-    kind: str = "",
+    kind: KindFilter = None,
     key_place: bool | None = None,
     cursor: str | None = None,
     limit: int = 50,
 ):
     page = selectors.organization_page(
         scope=scope_for(request.user),
-        node=_node(request, node),
+        node=_node(request, node, "node", "query"),
         search=q,
-        kind=kind,
+        kind=kind or "",
         key_place=key_place,
         cursor=cursor,
         limit=_limit(limit),

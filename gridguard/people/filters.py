@@ -18,11 +18,27 @@ from gridguard.accounts.scope import scope_for
 from gridguard.core.errors import NotFound
 from gridguard.grids import selectors as grid_selectors
 from gridguard.grids.models import GridNode
-from gridguard.people.models import OrganizationKind, PersonStatus, Residency
+from gridguard.people.models import OrganizationKind, PersonStatus, Residency, Tag
+
+MAX_ID = 2**63 - 1  # a BigAutoField's largest id
+MAX_TAG_BIT = 62  # Person.tags is a signed 64-bit integer: bits 0..62
 
 
-def int_param(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+def int_param(value: str | None, maximum: int = MAX_ID) -> int | None:
+    """A whole number 0..maximum written in ASCII digits, else None (also for "²" or 5,000 digits,
+    which ``int()`` refuses with an error)."""
+    if not value or not value.isascii() or not value.isdigit() or len(value) > len(str(maximum)):
+        return None
+    number = int(value)
+    return number if number <= maximum else None
+
+
+def tag_param(value: str | None) -> int | None:
+    """The bit of a special group that exists, else None (the list is then not filtered by group)."""
+    bit = int_param(value, MAX_TAG_BIT)
+    if bit is None or not Tag.objects.filter(bit=bit).exists():
+        return None
+    return bit
 
 
 def bool_param(value: str | None) -> bool | None:
@@ -38,10 +54,14 @@ def node_param(request: HttpRequest) -> GridNode | None:
 
 
 def node_of(params: Mapping[str, str], user: User) -> GridNode | None:
-    """The ``node`` parameter, inside the user's jurisdiction (else NotFound)."""
-    node_id = int_param(params.get("node"))
-    if node_id is None:
+    """The ``node`` parameter, inside the user's jurisdiction (else NotFound; also for a value that
+    cannot be an id: a filter that was asked for is never silently dropped)."""
+    raw = params.get("node")
+    if not raw:
         return None
+    node_id = int_param(raw)
+    if node_id is None:
+        raise NotFound()
     return grid_selectors.node_get(scope=scope_for(user), node_id=node_id)
 
 
@@ -50,7 +70,7 @@ def person_filters(g: Mapping[str, str], user: User) -> dict[str, Any]:
     return {
         "node": node_of(g, user),
         "search": g.get("q", ""),
-        "tag_bit": int_param(g.get("tag")),
+        "tag_bit": tag_param(g.get("tag")),
         "residency": g.get("residency", "") if g.get("residency") in Residency.values else "",
         "status": status if status in PersonStatus.values else PersonStatus.ACTIVE,
         "party": bool_param(g.get("party")),

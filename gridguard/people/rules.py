@@ -479,6 +479,9 @@ def clean_person_cells(cells: tuple, today: dt.date) -> PersonData | None:
     )
 
 
+MAX_EMPLOYEES = 10_000_000
+
+
 def clean_organization(data: dict[str, Any]) -> dict[str, Any]:
     """Validate one organization's fields (forms, API, imports). Raises the first ApplicationError found."""
     name = clean_text(data.get("name"))
@@ -489,7 +492,7 @@ def clean_organization(data: dict[str, Any]) -> dict[str, Any]:
     if employees_raw:
         try:
             employees = int(float(employees_raw))
-        except ValueError:
+        except (ValueError, OverflowError):  # "abc", "inf"
             raise ApplicationError(
                 "employees_invalid",
                 _("从业人数“{value}”不是数字").format(value=employees_raw),
@@ -497,6 +500,12 @@ def clean_organization(data: dict[str, Any]) -> dict[str, Any]:
             ) from None
         if employees < 0:
             raise ApplicationError("employees_invalid", _("从业人数不能为负数"), field="employees")
+        if employees > MAX_EMPLOYEES:  # also beyond what the column holds
+            raise ApplicationError(
+                "employees_invalid",
+                _("从业人数“{value}”过大").format(value=employees_raw),
+                field="employees",
+            )
     credit = clean_text(data.get("credit_code")).upper().replace(" ", "")
     if credit and len(credit) != 18:
         raise ApplicationError(

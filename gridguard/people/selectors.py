@@ -191,6 +191,8 @@ def person_filtered(
     if search.strip():
         qs = qs.filter(person_search_q(search))
     if tag_bit is not None:
+        if not 0 <= tag_bit <= 62:  # Person.tags is a signed 64-bit integer (never build 1 << 10**9)
+            raise ApplicationError("tag_invalid", _("特殊人群的位须在 0 到 62 之间"), field="tag")
         mask = 1 << tag_bit
         qs = qs.alias(_t=models_bitand("tags", mask)).filter(_t=mask)
     if residency:

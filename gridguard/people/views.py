@@ -12,7 +12,7 @@ from gridguard.accounts.scope import Scope, current_user, scope_for
 from gridguard.accounts.services import client_ip
 from gridguard.core.counting import bounded_count
 from gridguard.core.errors import ApplicationError
-from gridguard.core.forms import form_page, or_404, to
+from gridguard.core.forms import form_page, or_404, safe_next, to
 from gridguard.core.masking import MASK_BY_FIELD
 from gridguard.grids import selectors as grid_selectors
 from gridguard.people import selectors, services
@@ -148,7 +148,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
             actor=current_user(request), data=data, household=household, node=node, birth=birth
         ),
         to("people:person"),
-        back=request.META.get("HTTP_REFERER", ""),
+        back=safe_next(request, request.META.get("HTTP_REFERER"), ""),
     )
 
 
