@@ -98,7 +98,9 @@ def test_pages_on_a_phone_run_under_the_policy(live_server, phone, town, bob, da
     phone.wait_for_function("document.querySelector('#alert-table tbody').innerText.includes('38.3')")
     console.check("alerts after an htmx swap")
 
-    # the language switch (a handler in app.js, no onchange=) still switches
+    # the language switch (a handler in app.js, no onchange=) still switches; on a phone it is in
+    # the folded menu
+    phone.click("label.menu-button")
     with phone.expect_navigation():  # the form is submitted by app.js's change handler
         phone.select_option("select[name=language]", "en")
     phone.wait_for_load_state("networkidle")
