@@ -158,14 +158,28 @@ def release_blockers(
 ) -> list[str]:
     """Why an order (or its current stage) cannot be released yet; empty when it can.
     ``tests``: (day number, date, result code, result label) of the stage's scheduled tests;
-    ``open_alerts``: labels of unresolved alerts."""
+    ``open_alerts``: labels of unresolved alerts.
+
+    The last day counts once the stage's last scheduled test is negative (a close contact's day 10
+    ends with its test: released that day, not the next). A stage without tests ends when its last
+    day is over."""
     reasons = []
-    if today <= stage_end:
-        reasons.append(
-            _("管控期未满：{end} 为最后一天，{first} 起方可解除").format(
-                end=stage_end.isoformat(), first=(stage_end + dt.timedelta(days=1)).isoformat()
+    live = [t for t in tests if t[2] != "cancelled"]
+    last = max(live, key=lambda t: (t[1], t[0])) if live else None
+    last_day_done = today == stage_end and last is not None and last[2] == "negative"
+    if today <= stage_end and not last_day_done:
+        if last is not None:
+            reasons.append(
+                _("管控期未满：{end} 为最后一天，当天最后一次核酸检测（第 {n} 天）阴性后方可解除").format(
+                    end=stage_end.isoformat(), n=last[0]
+                )
             )
-        )
+        else:
+            reasons.append(
+                _("管控期未满：{end} 为最后一天，{first} 起方可解除").format(
+                    end=stage_end.isoformat(), first=(stage_end + dt.timedelta(days=1)).isoformat()
+                )
+            )
     for n, date, result, label in tests:
         if result == "cancelled":
             continue

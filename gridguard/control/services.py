@@ -539,7 +539,10 @@ def order_release(
         old = {"measure": order.measure, "stage_end": order.stage_end.isoformat()}
         if nxt.measure != order.measure:  # e.g. hotel → home: the new stage takes its own place
             order.place = ""
-        _start_stage(order, nxt, rules.local_date(now), keep_total=True)
+        # Released on its last day (its last test negative), the stage still lasts that day: the
+        # next one starts the day after, so no day of the whole period is lost.
+        start = max(rules.local_date(now), order.stage_end + dt.timedelta(days=1))
+        _start_stage(order, nxt, start, keep_total=True)
         _step(
             order,
             OrderStep.Kind.NEXT_STAGE,
@@ -711,7 +714,7 @@ def check_record(
     bits = _symptom_bits(symptoms)
     slots = rules.parse_slots(order.check_slots)
     slot_date, slot = rules.slot_of(at, slots)
-    if not order.stage_start <= slot_date <= order.end_date:
+    if not order.start_date <= slot_date <= order.end_date:
         raise ApplicationError("out_of_order", _("检测日期不在管控期内"), field="at")
     check = HealthCheck.objects.create(
         order=order,

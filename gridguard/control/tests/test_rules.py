@@ -208,7 +208,7 @@ def test_release_blockers_before_the_end_and_with_tests_and_alerts():
         today=end, stage_end=end, tests=tests, open_alerts=["发热 2026-03-06 38.1℃"]
     )
     assert reasons == [
-        "管控期未满：2026-03-07 为最后一天，2026-03-08 起方可解除",
+        "管控期未满：2026-03-07 为最后一天，当天最后一次核酸检测（第 7 天）阴性后方可解除",
         "第 5 天（2026-03-05）核酸检测：已采样",
         "第 7 天（2026-03-07）核酸检测：待检测",
         "未处置的预警：发热 2026-03-06 38.1℃",
@@ -219,6 +219,34 @@ def test_release_blockers_empty_when_done():
     end = dt.date(2026, 3, 7)
     tests = [(1, dt.date(2026, 3, 1), "negative", "阴性"), (7, end, "negative", "阴性")]
     assert rules.release_blockers(today=dt.date(2026, 3, 8), stage_end=end, tests=tests, open_alerts=[]) == []
+
+
+def test_the_last_day_counts_once_its_last_scheduled_test_is_negative():
+    end = dt.date(2026, 3, 10)
+    tests = [(3, end, "negative", "阴性")]
+    assert rules.release_blockers(today=end, stage_end=end, tests=tests, open_alerts=[]) == []
+    # the day before the last is still inside the period, whatever the tests say
+    assert rules.release_blockers(today=dt.date(2026, 3, 9), stage_end=end, tests=tests, open_alerts=[]) == [
+        "管控期未满：2026-03-10 为最后一天，当天最后一次核酸检测（第 3 天）阴性后方可解除"
+    ]
+    # on the last day, a last test not yet negative keeps the period open
+    pending = [(3, end, "sampled", "已采样")]
+    assert rules.release_blockers(today=end, stage_end=end, tests=pending, open_alerts=[]) == [
+        "管控期未满：2026-03-10 为最后一天，当天最后一次核酸检测（第 3 天）阴性后方可解除",
+        "第 3 天（2026-03-10）核酸检测：已采样",
+    ]
+
+
+def test_a_stage_without_tests_ends_the_day_after_its_last_day():
+    end = dt.date(2026, 3, 7)
+    assert rules.release_blockers(today=end, stage_end=end, tests=[], open_alerts=[]) == [
+        "管控期未满：2026-03-07 为最后一天，2026-03-08 起方可解除"
+    ]
+    cancelled = [(7, end, "cancelled", "已取消")]
+    assert rules.release_blockers(today=end, stage_end=end, tests=cancelled, open_alerts=[]) == [
+        "管控期未满：2026-03-07 为最后一天，2026-03-08 起方可解除"
+    ]
+    assert rules.release_blockers(today=dt.date(2026, 3, 8), stage_end=end, tests=[], open_alerts=[]) == []
 
 
 def test_a_positive_test_blocks_release():

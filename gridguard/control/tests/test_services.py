@@ -251,17 +251,18 @@ def test_a_team_member_without_jurisdiction_sees_the_order(persons, staff, bob, 
 def test_release_waits_for_the_days_the_tests_and_the_alerts(persons, bob):
     order = _order(bob, persons.zs)
     assert _reasons(bob, order, local(2026, 3, 4, 10)) == [
-        "管控期未满：2026-03-07 为最后一天，2026-03-08 起方可解除",
+        "管控期未满：2026-03-07 为最后一天，当天最后一次核酸检测（第 7 天）阴性后方可解除",
         "第 1 天（2026-03-01）核酸检测：待检测",
         "第 2 天（2026-03-02）核酸检测：待检测",
         "第 3 天（2026-03-03）核酸检测：待检测",
         "第 5 天（2026-03-05）核酸检测：待检测",
         "第 7 天（2026-03-07）核酸检测：待检测",
     ]
-    # the last day itself is still inside the period
-    _negative(bob, order, local(2026, 3, 7, 10))
-    assert _reasons(bob, order, local(2026, 3, 7, 23, 59)) == [
-        "管控期未满：2026-03-07 为最后一天，2026-03-08 起方可解除"
+    # the last day counts once its last test is negative
+    _negative(bob, order, local(2026, 3, 6, 10), day_no__lt=7)
+    assert _reasons(bob, order, local(2026, 3, 7, 8)) == [
+        "管控期未满：2026-03-07 为最后一天，当天最后一次核酸检测（第 7 天）阴性后方可解除",
+        "第 7 天（2026-03-07）核酸检测：待检测",
     ]
 
 
@@ -305,7 +306,7 @@ def test_close_contact_release_moves_to_home_monitoring_then_ends(persons, bob):
 
     # the home stage has its own days and test; the central stage's tests no longer count
     assert _reasons(bob, order, local(2026, 3, 10, 21)) == [
-        "管控期未满：2026-03-10 为最后一天，2026-03-11 起方可解除",
+        "管控期未满：2026-03-10 为最后一天，当天最后一次核酸检测（第 3 天）阴性后方可解除",
         "第 3 天（2026-03-10）核酸检测：待检测",
     ]
     link, key = services.link_issue(actor=bob, order=order, now=day8)
@@ -324,6 +325,36 @@ def test_close_contact_release_moves_to_home_monitoring_then_ends(persons, bob):
         services.order_release(actor=bob, order=order, now=local(2026, 3, 12))
     assert err.value.code == "order_closed"
     assert selectors.household_isolation(persons.east.pk) is None
+
+
+def test_a_close_contact_is_released_on_day_10_when_every_test_is_negative(persons, bob):
+    """9th edition: 7 days central isolation (tests on days 1, 2, 3, 5, 7), then 3 days of home
+    health monitoring (a test on its day 3). Day 10 is the last day: with every test negative the
+    person is released that day, not the next."""
+    order = _order(bob, persons.zs)
+    _negative(bob, order, local(2026, 3, 7, 10))
+    # day 7: its test is negative, so the central stage ends today; the home stage is days 8 to 10
+    services.order_release(actor=bob, order=order, now=local(2026, 3, 7, 16))
+    order.refresh_from_db()
+    assert order.measure == Measure.HOME_MONITORING
+    assert (order.stage_start, order.stage_end, order.end_date) == (
+        dt.date(2026, 3, 8),
+        dt.date(2026, 3, 10),
+        dt.date(2026, 3, 10),
+    )
+    assert _tests(order, policy=order.policy) == [(3, dt.date(2026, 3, 10), "pending")]
+    # a check on the evening of day 7, after the move home, still counts
+    services.check_record(order=order, temperature="36.6", actor=bob, now=local(2026, 3, 7, 19))
+    # day 9: not yet
+    assert _reasons(bob, order, local(2026, 3, 9, 20)) == [
+        "管控期未满：2026-03-10 为最后一天，当天最后一次核酸检测（第 3 天）阴性后方可解除",
+        "第 3 天（2026-03-10）核酸检测：待检测",
+    ]
+    # day 10, the test negative: released on day 10
+    _negative(bob, order, local(2026, 3, 10, 12))
+    services.order_release(actor=bob, order=order, now=local(2026, 3, 10, 15))
+    order.refresh_from_db()
+    assert order.status == OrderStatus.RELEASED and order.notice_no == f"JC20260310-{order.pk:06d}"
 
 
 def test_a_positive_test_raises_an_alert_and_blocks_release(persons, bob):
