@@ -826,6 +826,8 @@ class ArrivalOut(Schema):
     note: str
     submitted_at: dt.datetime
     times: int
+    repeat_of_id: int | None
+    repeats: int
     status: str
     status_name: str
     person_id: int | None
@@ -835,6 +837,9 @@ class ArrivalOut(Schema):
 
     @staticmethod
     def of(r: ArrivalReport) -> "ArrivalOut":
+        repeats = getattr(r, "repeat_count", None)
+        if repeats is None:
+            repeats = ArrivalReport.objects.filter(repeat_of=r).count()
         return ArrivalOut(
             id=r.pk,
             node_id=r.node_id,
@@ -851,7 +856,9 @@ class ArrivalOut(Schema):
             transport=r.transport,
             note=r.note,
             submitted_at=r.submitted_at,
-            times=r.times,
+            times=r.times + repeats,
+            repeat_of_id=r.repeat_of_id,
+            repeats=repeats,
             status=r.status,
             status_name=str(r.get_status_display()),
             person_id=r.person_id,

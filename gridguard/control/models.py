@@ -92,10 +92,15 @@ class ArrivalStatus(models.TextChoices):
     PENDING = "pending", _("待核实")
     ORDERED = "ordered", _("已采取措施")
     NO_MEASURE = "no_measure", _("无需管控")
+    REPEAT = "repeat", _("重复报备")
 
 
 class ArrivalReport(models.Model):
-    """来返人员报备: filled in by the arriving person on a public page, verified by a grid worker."""
+    """来返人员报备: filled in by the arriving person on a public page, verified by a grid worker.
+
+    A public submission never changes one already submitted: a second report of an identity number
+    that is still waiting is a row of its own, attached to the first (``repeat_of``, status
+    "repeat"), in the first's queue, and shown to its verifier beside it."""
 
     node = models.ForeignKey(
         "grids.GridNode", verbose_name=_("归属网格"), on_delete=models.PROTECT, related_name="+"
@@ -122,7 +127,16 @@ class ArrivalReport(models.Model):
     transport = models.CharField(_("交通方式"), max_length=60, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
     submitted_at = models.DateTimeField(_("报备时间"))
+    # Reports merged before repeats were kept as rows of their own; new reports keep 1.
     times = models.PositiveSmallIntegerField(_("报备次数"), default=1)
+    repeat_of = models.ForeignKey(
+        "self",
+        verbose_name=_("重复的报备"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="repeats",
+    )
     status = models.CharField(
         _("状态"), max_length=12, choices=ArrivalStatus.choices, default=ArrivalStatus.PENDING
     )
@@ -155,6 +169,12 @@ class ArrivalReport(models.Model):
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
+        constraints = [
+            # Two first reports of one identity number at the same instant: the second is a repeat.
+            models.UniqueConstraint(
+                fields=["id_number"], condition=models.Q(status="pending"), name="one_pending_arrival_per_id"
+            )
+        ]
         indexes = [
             models.Index(fields=["node_path", "status", "id"], name="arrival_queue_idx"),
             models.Index(fields=["id_number", "status"], name="arrival_idno_idx"),

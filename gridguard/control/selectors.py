@@ -236,15 +236,18 @@ def arrival_page(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page:
+    """The queue: first reports only, each with how many repeats are attached to it."""
     qs = within(scope, ArrivalReport.objects.select_related("node", "poster_node", "person"), node)
-    if status:
-        qs = qs.filter(status=status)
+    qs = qs.filter(status=status) if status else qs.exclude(status=ArrivalStatus.REPEAT)
+    qs = qs.annotate(repeat_count=Count("repeats"))
     return keyset_page(qs, cursor, limit)
 
 
 def arrival_get(*, scope: Scope, pk: int) -> ArrivalReport:
     report = (
-        ArrivalReport.objects.select_related("node", "poster_node", "address_node", "person", "order")
+        ArrivalReport.objects.select_related(
+            "node", "poster_node", "address_node", "person", "order", "repeat_of"
+        )
         .filter(pk=pk)
         .first()
     )
@@ -252,6 +255,40 @@ def arrival_get(*, scope: Scope, pk: int) -> ArrivalReport:
         raise NotFound()
     scope.check(report.node_path)
     return report
+
+
+# What a repeat is compared on with the report it repeats (its own time and queue aside).
+REPEAT_FIELDS = (
+    "name",
+    "id_type",
+    "phone",
+    "from_place",
+    "arrival_date",
+    "address",
+    "address_node",
+    "transport",
+    "note",
+    "poster_node",
+)
+
+
+@dataclass
+class Repeat:
+    report: ArrivalReport
+    differs: set[str]
+
+
+def arrival_repeats(report: ArrivalReport) -> list[Repeat]:
+    """The reports that repeat ``report`` (oldest first), each with the fields that differ from it.
+    The caller has checked the report is in scope; its repeats sit in the same queue."""
+    def value(r: ArrivalReport, name: str) -> Any:
+        return getattr(r, f"{name}_id") if name in ("address_node", "poster_node") else getattr(r, name)
+
+    repeats = ArrivalReport.objects.filter(repeat_of=report).select_related("address_node", "poster_node")
+    return [
+        Repeat(r, {name for name in REPEAT_FIELDS if value(r, name) != value(report, name)})
+        for r in repeats.order_by("submitted_at", "id")
+    ]
 
 
 def arrival_matches(report: ArrivalReport, scope: Scope) -> list[Any]:

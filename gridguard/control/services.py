@@ -993,8 +993,9 @@ def arrival_queue_node(poster: GridNode, address_node: GridNode | None) -> GridN
 def arrival_submit(
     *, poster: GridNode, data: dict[str, Any], now: dt.datetime | None = None
 ) -> ArrivalReport:
-    """A public self-report. A second report of the same identity number still waiting in the
-    queue updates the first (and counts it) instead of adding another row."""
+    """A public self-report. It never changes a report already submitted: a second report of an
+    identity number still waiting in a queue is a row of its own attached to the first
+    (``repeat_of``), in the first's queue, for the first's verifier to compare."""
     now = now or timezone.now()
     clean = rules.clean_arrival(data, today=rules.local_date(now))
     address_node = None
@@ -1002,28 +1003,29 @@ def arrival_submit(
         address_node = GridNode.objects.filter(
             pk=int(data["address_node"]), path__startswith=poster.path, is_active=True
         ).first()
-    queue = arrival_queue_node(poster, address_node)
-    existing = (
-        ArrivalReport.objects.select_for_update()
-        .filter(id_number=clean["id_number"], status=ArrivalStatus.PENDING)
-        .order_by("id")
-        .first()
-    )
-    if existing is not None:
-        for key, value in clean.items():
-            setattr(existing, key, value)
-        existing.node, existing.node_path, existing.address_node = queue, queue.path, address_node
-        existing.submitted_at = now
-        existing.times += 1
-        existing.save()
-        return existing
-    return ArrivalReport.objects.create(
-        node=queue,
-        node_path=queue.path,
-        poster_node=poster,
-        address_node=address_node,
-        submitted_at=now,
-        **clean,
+    fields = {"poster_node": poster, "address_node": address_node, "submitted_at": now, **clean}
+    for _attempt in range(2):
+        original = _pending_arrival(clean["id_number"])
+        if original is not None:
+            return ArrivalReport.objects.create(
+                node_id=original.node_id,
+                node_path=original.node_path,
+                repeat_of=original,
+                status=ArrivalStatus.REPEAT,
+                **fields,
+            )
+        queue = arrival_queue_node(poster, address_node)
+        try:
+            with transaction.atomic():
+                return ArrivalReport.objects.create(node=queue, node_path=queue.path, **fields)
+        except IntegrityError:  # the same number's first report a moment ago: this one repeats it
+            continue
+    raise ApplicationError("arrival_busy", _("提交过于频繁，请稍后再试"))
+
+
+def _pending_arrival(id_number: str) -> ArrivalReport | None:
+    return (
+        ArrivalReport.objects.filter(id_number=id_number, status=ArrivalStatus.PENDING).order_by("id").first()
     )
 
 
@@ -1047,6 +1049,8 @@ def arrival_verify(
 
     scope = _controller_scope(actor)
     scope.check(report.node_path)
+    if report.status == ArrivalStatus.REPEAT:
+        raise ApplicationError("arrival_repeat", _("这是一次重复报备，请在首次报备中核实"))
     if report.status != ArrivalStatus.PENDING:
         raise ApplicationError("already_verified", _("该报备已核实"))
     now = now or timezone.now()

@@ -426,7 +426,7 @@ def arrivals(request: HttpRequest) -> HttpResponse:
             "page": page,
             "node": node,
             "status": status,
-            "statuses": ArrivalStatus.choices,
+            "statuses": [(c, label) for c, label in ArrivalStatus.choices if c != ArrivalStatus.REPEAT],
         },
     )
 
@@ -435,6 +435,8 @@ def arrivals(request: HttpRequest) -> HttpResponse:
 def arrival_verify(request: HttpRequest, pk: int) -> HttpResponse:
     scope = scope_for(request.user)
     report = or_404(selectors.arrival_get, scope=scope, pk=pk)
+    if report.repeat_of_id:  # a repeat is read and verified on the report it repeats
+        return redirect(reverse("control:arrival", args=[report.repeat_of_id]) + f"#repeat-{report.pk}")
     matches = selectors.arrival_matches(report, scope)
     form = VerifyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -450,7 +452,18 @@ def arrival_verify(request: HttpRequest, pk: int) -> HttpResponse:
             if report.order_id:
                 return redirect("control:order", report.order_id)
             return redirect("control:arrivals")
-    return render(request, "control/arrival.html", {"report": report, "matches": matches, "form": form})
+    repeats = selectors.arrival_repeats(report)
+    return render(
+        request,
+        "control/arrival.html",
+        {
+            "report": report,
+            "matches": matches,
+            "form": form,
+            "repeats": repeats,
+            "times": report.times + len(repeats),
+        },
+    )
 
 
 @login_required

@@ -501,6 +501,25 @@ def test_arrivals_verify(client, alice, charlie, town):
     assert len(client.get("/api/control/arrivals", {"status": ""}).json()["items"]) == 1
 
 
+def test_a_repeat_is_counted_on_the_first_report_not_listed_apart(client, alice, town):
+    data = {
+        "name": "赵六",
+        "id_number": idno(1992, 5),
+        "phone": "13700001111",
+        "from_place": "上海市浦东新区",
+        "arrival_date": timezone.localdate().isoformat(),
+        "address": "东城社区 1号楼 202",
+    }
+    first = services.arrival_submit(poster=town.east, data=data)
+    repeat = services.arrival_submit(poster=town.west, data={**data, "name": "钱七"})
+    client.force_login(alice)
+    for status in ("pending", ""):
+        items = client.get("/api/control/arrivals", {"status": status}).json()["items"]
+        assert [(r["id"], r["name"], r["times"], r["repeats"]) for r in items] == [(first.pk, "赵六", 2, 1)]
+    response = _post(client, f"/api/control/arrivals/{repeat.pk}/verify", {"measure": ""})
+    assert response.status_code == 400 and response.json()["code"] == "arrival_repeat"
+
+
 def test_policy_sets(client, bob):
     client.force_login(bob)
     sets = client.get("/api/control/policy-sets").json()

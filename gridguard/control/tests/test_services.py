@@ -635,7 +635,7 @@ def test_a_building_outside_the_poster_is_ignored(town):
     assert report.node == town.east and report.address_node is None
 
 
-def test_a_second_report_of_the_same_identity_number_is_merged(town):
+def test_a_second_report_of_the_same_identity_number_is_attached_to_the_first(town):
     first = services.arrival_submit(poster=town.east, data=_arrival(), now=ARRIVED)
     later = local(2026, 3, 2, 18)
     second = services.arrival_submit(
@@ -643,10 +643,51 @@ def test_a_second_report_of_the_same_identity_number_is_merged(town):
         data=_arrival(phone="13900002222", address_node=str(town.a1_b1.pk)),
         now=later,
     )
-    assert second.pk == first.pk and ArrivalReport.objects.count() == 1
-    report = ArrivalReport.objects.get()
-    assert report.times == 2 and report.phone == "13900002222" and report.submitted_at == later
-    assert report.node == town.a1 and report.node_path == town.a1.path
+    assert second.pk != first.pk and second.repeat_of == first
+    assert second.status == ArrivalStatus.REPEAT and second.submitted_at == later
+    assert (second.phone, second.address_node) == ("13900002222", town.a1_b1)
+    # the first keeps what it said, and its place in the queue; the repeat is in the same queue
+    first.refresh_from_db()
+    assert (first.phone, first.address_node, first.submitted_at, first.times) == ("13900001111", None, ARRIVED, 1)
+    assert first.status == ArrivalStatus.PENDING and first.node == town.east
+    assert second.node == town.east and second.node_path == town.east.path
+
+
+def test_a_report_from_another_grid_cannot_take_over_a_pending_one(town, bob, charlie):
+    """The attack: the public form of grid B, posted with the identity number of a report waiting
+    in grid A's queue, used to overwrite that report and move it into B's queue."""
+    from gridguard.accounts.scope import scope_for
+
+    victim = services.arrival_submit(
+        poster=town.a1, data=_arrival(address_node=str(town.a1_b1.pk)), now=ARRIVED
+    )
+    before = ArrivalReport.objects.filter(pk=victim.pk).values().get()
+    attack = services.arrival_submit(
+        poster=town.b1,
+        data=_arrival(
+            name="冒充者",
+            phone="13700009999",
+            from_place="某地",
+            address="9号楼 909",
+            address_node=str(town.b1_b1.pk),
+        ),
+        now=local(2026, 3, 2, 11),
+    )
+    assert ArrivalReport.objects.filter(pk=victim.pk).values().get() == before
+    assert attack.pk != victim.pk and attack.repeat_of_id == victim.pk
+    # the repeat stays with the original, in grid A's queue: grid B sees nothing of either
+    assert attack.node == town.a1 and attack.node_path == town.a1.path
+    assert selectors.arrival_page(scope=scope_for(charlie)).items == []
+    page = selectors.arrival_page(scope=scope_for(bob))
+    assert [r.pk for r in page.items] == [victim.pk] and page.items[0].repeat_count == 1
+    # the verifier sees the repeat on the original, with what differs
+    repeats = selectors.arrival_repeats(victim)
+    assert [r.report.pk for r in repeats] == [attack.pk]
+    assert repeats[0].differs == {"name", "phone", "from_place", "address", "address_node", "poster_node"}
+    # a repeat is not verified on its own
+    with pytest.raises(ApplicationError) as err:
+        services.arrival_verify(actor=bob, report=attack, measure="", now=local(2026, 3, 2, 12))
+    assert err.value.code == "arrival_repeat"
 
 
 def test_a_bad_arrival_is_refused(town):

@@ -230,3 +230,43 @@ def test_today_list_shows_team_persons(client, town, order_a1, admin_user):
     client.force_login(admin_user)
     page = client.get(reverse("control:today")).content.decode()
     assert "张三" in page and "未测" in page
+
+
+def _public_arrival(**kw):
+    from django.utils import timezone
+
+    data = {
+        "name": "李四",
+        "id_number": idno(1990, 3),
+        "phone": "13800000000",
+        "from_place": "湖北武汉",
+        "arrival_date": timezone.localdate().isoformat(),
+        "address": "1号楼101",
+    }
+    data.update(kw)
+    return data
+
+
+def test_a_repeat_posted_at_another_grid_is_shown_to_the_first_reports_verifier(client, town, bob, charlie):
+    client.post(poster_url(town.a1), _public_arrival(address_node=str(town.a1_b1.pk)))
+    client.post(
+        poster_url(town.b1),
+        _public_arrival(name="冒充者", phone="13700009999", address="9号楼909", address_node=str(town.b1_b1.pk)),
+    )
+    first = ArrivalReport.objects.get(repeat_of=None)
+    repeat = ArrivalReport.objects.get(repeat_of=first)
+    assert (first.name, first.phone, first.node) == ("李四", "13800000000", town.a1)
+
+    client.force_login(charlie)
+    assert "冒充者" not in client.get(reverse("control:arrivals") + "?status=").content.decode()
+    assert client.get(reverse("control:arrival", args=[first.pk])).status_code == 404
+
+    client.force_login(bob)
+    listing = client.get(reverse("control:arrivals")).content.decode()
+    assert "李四" in listing and "冒充者" not in listing and "×2" in listing
+    page = client.get(reverse("control:arrival", args=[first.pk])).content.decode()
+    assert 'id="repeats"' in page and "冒充者" in page
+    assert '<td class="differs" data-label="姓名">冒充者</td>' in page
+    assert '<td data-label="证件号码">' in page  # the same number is not marked
+    # the repeat's own address opens the first report
+    assert client.get(reverse("control:arrival", args=[repeat.pk]), follow=False).status_code == 302
