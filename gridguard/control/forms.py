@@ -100,6 +100,7 @@ class CheckForm(forms.Form):
     temperature = forms.CharField(
         label=_("体温(℃)"),
         max_length=6,
+        error_messages={"required": _("请填写体温")},
         widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "36.5"}),
     )
     symptoms = forms.TypedMultipleChoiceField(
@@ -124,8 +125,15 @@ class ResolveForm(forms.Form):
 
 
 class NeedForm(forms.Form):
-    kind = forms.ChoiceField(label=_("需求类型"), choices=NeedKind.choices)
-    detail = forms.CharField(label=_("需求内容"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+    kind = forms.ChoiceField(
+        label=_("需求类型"), choices=NeedKind.choices, error_messages={"required": _("请选择需求类型")}
+    )
+    detail = forms.CharField(
+        label=_("需求内容"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("请填写需求内容")},
+    )
 
 
 class NeedUpdateForm(forms.Form):
@@ -145,22 +153,30 @@ class VerifyForm(forms.Form):
 
 
 class ArrivalForm(forms.Form):
-    """The public self-report. Checks are in rules.clean_arrival (shared with the API)."""
+    """The public self-report. Its checks are in rules.clean_arrival, which names every wrong field
+    at once; the fields here only shape the page (nothing is "required" twice, in two wordings)."""
 
-    name = forms.CharField(label=_("姓名"), max_length=60)
+    name = forms.CharField(label=_("姓名"), max_length=60, required=False)
     id_type = forms.ChoiceField(label=_("证件类型"), choices=ID_TYPE_CHOICES, required=False)
     id_number = forms.CharField(
         label=_("证件号码"),
         max_length=40,
+        required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
     )
     phone = forms.CharField(
-        label=_("手机号"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "tel"})
+        label=_("手机号"), max_length=20, required=False, widget=forms.TextInput(attrs={"inputmode": "tel"})
     )
-    from_place = forms.CharField(label=_("从何处来"), max_length=100, help_text=_("省、市、县（区）"))
-    arrival_date = forms.DateField(label=_("抵达日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    from_place = forms.CharField(
+        label=_("从何处来"), max_length=100, required=False, help_text=_("省、市、县（区）")
+    )
+    arrival_date = forms.CharField(
+        label=_("抵达日期"), max_length=20, required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     address_node = forms.ChoiceField(label=_("住址楼栋"), required=False)
-    address = forms.CharField(label=_("本地住址"), max_length=200, help_text=_("小区、楼栋、单元、房号"))
+    address = forms.CharField(
+        label=_("本地住址"), max_length=200, required=False, help_text=_("小区、楼栋、单元、房号")
+    )
     transport = forms.CharField(
         label=_("交通方式"), max_length=60, required=False, help_text=_("如 自驾 京A12345、G123 次列车")
     )

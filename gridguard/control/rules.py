@@ -17,7 +17,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from gridguard.core.errors import ApplicationError
+from gridguard.core.errors import ApplicationError, FieldErrors, each_error
 from gridguard.core.identity import ID_TYPE_OTHER, ID_TYPE_PASSPORT, ID_TYPE_RESIDENT
 
 MIN_TEMPERATURE = Decimal("34.0")
@@ -196,60 +196,108 @@ ARRIVAL_MAX_AGE_DAYS = 60
 _DOCUMENT_NUMBER = re.compile(r"^[A-Z0-9]{5,20}$")  # passports and other documents, after clean_id_number
 
 
+# A cell that starts with one of these is read as a formula by spreadsheet programs.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def refuse_formula(value: str, field: str, label: str) -> str:
+    """Free text typed on a public form never starts like a formula (a name never starts with "=")."""
+    if value.startswith(FORMULA_STARTS):
+        raise ApplicationError(
+            "formula_like",
+            _("{label}不能以“=”“+”“-”“@”开头：{value}").format(label=label, value=value[:20]),
+            field=field,
+        )
+    return value
+
+
+class _Collect:
+    """Runs checks and keeps every field's first error, so a form names all its mistakes at once."""
+
+    def __init__(self) -> None:
+        self.errors: list[ApplicationError] = []
+
+    def __call__(self, check: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return check(*args, **kwargs)
+        except ApplicationError as exc:
+            self.errors.extend(each_error(exc))
+            return None
+
+    def fail(self, code: str, message: str, field: str) -> None:
+        self.errors.append(ApplicationError(code, message, field=field))
+
+    def raise_any(self) -> None:
+        if self.errors:
+            raise FieldErrors(self.errors)
+
+
 def clean_arrival(data: dict, *, today: dt.date) -> dict:
-    """The public arrival form's fields, normalised; raises ApplicationError naming the field."""
+    """The public arrival form's fields, normalised. Raises FieldErrors naming every wrong field."""
     from gridguard.core.identity import read_id_number
     from gridguard.core.normalize import clean_id_number, clean_name, clean_phone, clean_text, validate_phone
     from gridguard.people.rules import parse_date
 
+    check = _Collect()
     name = clean_name(data.get("name"))
     if not name:
-        raise ApplicationError("name_required", _("请填写姓名"), field="name")
-    if len(name) > 60:
-        raise ApplicationError("name_too_long", _("姓名不能超过 60 个字"), field="name")
+        check.fail("name_required", _("请填写姓名"), "name")
+    elif len(name) > 60:
+        check.fail("name_too_long", _("姓名不能超过 60 个字"), "name")
+    else:
+        check(refuse_formula, name, "name", _("姓名"))
     id_type = str(data.get("id_type") or ID_TYPE_RESIDENT)
     if id_type not in (ID_TYPE_RESIDENT, ID_TYPE_PASSPORT, ID_TYPE_OTHER):
-        raise ApplicationError("id_type_unknown", _("请选择证件类型"), field="id_type")
+        check.fail("id_type_unknown", _("请选择证件类型"), "id_type")
     raw_id = clean_id_number(data.get("id_number"))
+    id_number = raw_id
     if not raw_id:
-        raise ApplicationError("id_required", _("请填写证件号码"), field="id_number")
-    if id_type == ID_TYPE_RESIDENT:
-        id_number = read_id_number(raw_id)[0]
+        check.fail("id_required", _("请填写证件号码"), "id_number")
+    elif id_type == ID_TYPE_RESIDENT:
+        read = check(read_id_number, raw_id)
+        id_number = read[0] if read else raw_id
     elif not _DOCUMENT_NUMBER.match(raw_id):
-        raise ApplicationError(
+        check.fail(
             "document_invalid",
-            _("证件号码“{value}”不正确：护照等证件号码为 5 到 20 位字母和数字").format(value=raw_id),
-            field="id_number",
+            _("证件号码“{value}”不正确：护照等证件号码为 5 到 20 位字母和数字").format(value=raw_id[:40]),
+            "id_number",
         )
-    else:
-        id_number = raw_id
     phone = clean_phone(data.get("phone"))
     if not phone:
-        raise ApplicationError("phone_required", _("请填写联系电话"), field="phone")
-    validate_phone(phone)
+        check.fail("phone_required", _("请填写联系电话"), "phone")
+    else:
+        check(validate_phone, phone)
     from_place = clean_text(data.get("from_place"))
     if not from_place:
-        raise ApplicationError("from_required", _("请填写从何处来（省市县）"), field="from_place")
-    arrival = parse_date(data.get("arrival_date"), "arrival_date", gettext_noop("抵达日期"))
+        check.fail("from_required", _("请填写从何处来（省市县）"), "from_place")
+    else:
+        check(refuse_formula, from_place, "from_place", _("从何处来"))
+    arrival = check(parse_date, data.get("arrival_date"), "arrival_date", gettext_noop("抵达日期"))
     if arrival is None:
-        raise ApplicationError("arrival_required", _("请填写抵达日期"), field="arrival_date")
-    if arrival > today:
-        raise ApplicationError(
+        if not any(e.field == "arrival_date" for e in check.errors):
+            check.fail("arrival_required", _("请填写抵达日期"), "arrival_date")
+    elif arrival > today:
+        check.fail(
             "arrival_future",
             _("抵达日期 {date} 晚于今天").format(date=arrival.isoformat()),
-            field="arrival_date",
+            "arrival_date",
         )
-    if arrival < today - dt.timedelta(days=ARRIVAL_MAX_AGE_DAYS):
-        raise ApplicationError(
+    elif arrival < today - dt.timedelta(days=ARRIVAL_MAX_AGE_DAYS):
+        check.fail(
             "arrival_too_old",
-            _("抵达日期 {date} 已超过 {n} 天，无需报备").format(
-                date=arrival.isoformat(), n=ARRIVAL_MAX_AGE_DAYS
-            ),
-            field="arrival_date",
+            _("抵达日期 {date} 已超过 {n} 天，无需报备").format(date=arrival.isoformat(), n=ARRIVAL_MAX_AGE_DAYS),
+            "arrival_date",
         )
     address = clean_text(data.get("address"))
     if not address:
-        raise ApplicationError("address_required", _("请填写本地住址（小区、楼栋、房号）"), field="address")
+        check.fail("address_required", _("请填写本地住址（小区、楼栋、房号）"), "address")
+    else:
+        check(refuse_formula, address, "address", _("本地住址"))
+    transport = clean_text(data.get("transport"))
+    check(refuse_formula, transport, "transport", _("交通方式"))
+    note = clean_text(data.get("note"))
+    check(refuse_formula, note, "note", _("备注"))
+    check.raise_any()
     return {
         "name": name,
         "id_type": id_type,
@@ -258,9 +306,54 @@ def clean_arrival(data: dict, *, today: dt.date) -> dict:
         "from_place": from_place[:100],
         "arrival_date": arrival,
         "address": address[:200],
-        "transport": clean_text(data.get("transport"))[:60],
-        "note": clean_text(data.get("note"))[:200],
+        "transport": transport[:60],
+        "note": note[:200],
     }
+
+
+def symptom_bits(symptoms: Any) -> int:
+    """Symptom codes (ints or their text) → the bits of HealthCheck.symptoms."""
+    from gridguard.control.models import Symptom
+
+    bits = 0
+    for value in symptoms or ():
+        try:
+            bits |= Symptom(int(value)).value
+        except (TypeError, ValueError):
+            raise ApplicationError(
+                "bad_symptom", _("未知症状“{v}”").format(v=str(value)[:20]), field="symptoms"
+            ) from None
+    return bits
+
+
+def clean_check(temperature: object, symptoms: Any) -> tuple[Decimal, int]:
+    """A health check's temperature and symptoms; raises FieldErrors naming each wrong one."""
+    check = _Collect()
+    value = check(clean_temperature, temperature)
+    bits = check(symptom_bits, symptoms)
+    check.raise_any()
+    return value, bits
+
+
+NEED_MAX = 300
+
+
+def clean_need(kind: object, detail: object) -> tuple[str, str]:
+    """A need's kind and text; raises FieldErrors naming each wrong one."""
+    from gridguard.control.models import NeedKind
+
+    check = _Collect()
+    if kind not in NeedKind.values:
+        check.fail("bad_choice", _("请选择需求类型"), "kind")
+    text = str(detail or "").strip()
+    if not text:
+        check.fail("detail_required", _("请填写需求内容"), "detail")
+    elif len(text) > NEED_MAX:
+        check.fail("detail_too_long", _("需求内容不能超过 300 字"), "detail")
+    else:
+        check(refuse_formula, text, "detail", _("需求内容"))
+    check.raise_any()
+    return str(kind), text
 
 
 # --- key persons known by document number (by hand, or on a list) -----------------------------

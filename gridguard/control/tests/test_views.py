@@ -270,3 +270,32 @@ def test_a_repeat_posted_at_another_grid_is_shown_to_the_first_reports_verifier(
     assert '<td data-label="证件号码">' in page  # the same number is not marked
     # the repeat's own address opens the first report
     assert client.get(reverse("control:arrival", args=[repeat.pk]), follow=False).status_code == 302
+
+
+def test_the_public_arrival_form_names_every_wrong_field_at_once(client, town):
+    good = idno(1990, 3)
+    page = client.post(
+        poster_url(town.a1),
+        _public_arrival(
+            name="",
+            id_number=good[:17] + ("0" if good[17] != "0" else "1"),
+            phone="12345",
+            arrival_date="2099-01-01",
+            transport="=HYPERLINK(1)",
+        ),
+    ).content.decode()
+    assert "请填写姓名" in page and "校验位" in page and "格式不正确" in page and "晚于今天" in page
+    assert "交通方式不能以" in page
+    assert not ArrivalReport.objects.exists()
+
+
+def test_the_self_report_names_every_wrong_field_at_once(client, alice, order_a1):
+    _link, key = services.link_issue(actor=alice, order=order_a1)
+    url = reverse("public:self_report", args=[key])
+    page = client.post(url, {"form": "check", "temperature": "abc", "symptoms": ["99"]}).content.decode()
+    assert "体温须为数字" in page and "99" in page
+    page = client.post(url, {"form": "need", "kind": "", "detail": ""}).content.decode()
+    assert page.count('class="errorlist"') == 2
+    page = client.post(url, {"form": "need", "kind": "shopping", "detail": "=cmd"}).content.decode()
+    assert "需求内容不能以" in page
+    assert not order_a1.needs.exists()
