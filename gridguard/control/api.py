@@ -92,6 +92,7 @@ class OrderOut(Schema):
     phone_masked: str
     node_id: int
     address: str
+    reported_address: str
     place: str
     category: str
     category_name: str
@@ -117,7 +118,8 @@ class OrderOut(Schema):
             id_number_masked=mask_id_number(person.id_number),
             phone_masked=mask_phone(person.phone),
             node_id=o.node_id,
-            address=o.household.address if o.household is not None else "",
+            address=o.home_address,
+            reported_address=o.reported_address,
             place=o.place,
             category=o.category,
             category_name=str(o.get_category_display()),
@@ -822,6 +824,8 @@ class ArrivalOut(Schema):
     from_place: str
     arrival_date: dt.date
     address: str
+    matched_node_id: int | None
+    room: str
     transport: str
     note: str
     submitted_at: dt.datetime
@@ -853,6 +857,8 @@ class ArrivalOut(Schema):
             from_place=r.from_place,
             arrival_date=r.arrival_date,
             address=r.address,
+            matched_node_id=r.matched_node_id,
+            room=r.room,
             transport=r.transport,
             note=r.note,
             submitted_at=r.submitted_at,

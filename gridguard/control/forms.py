@@ -185,6 +185,7 @@ class ArrivalForm(forms.Form):
         super().__init__(*args, **kwargs)
         choices = [("", _("不清楚 / 其他"))] + list(address_choices)
         self.fields["address_node"].choices = choices
+        self.fields["address_node"].help_text = _("住址填写完整时可不选")
         if len(choices) <= 1:
             del self.fields["address_node"]
 

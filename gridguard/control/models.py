@@ -117,6 +117,16 @@ class ArrivalReport(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The node the typed address names (compound, building or unit under the poster), and its room.
+    matched_node = models.ForeignKey(
+        "grids.GridNode",
+        verbose_name=_("地址匹配"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    room = models.CharField(_("房号"), max_length=40, blank=True)
     name = models.CharField(_("姓名"), max_length=60)
     id_type = models.CharField(_("证件类型"), max_length=10, choices=ID_TYPE_CHOICES, default=ID_TYPE_RESIDENT)
     id_number = BinaryCharField(_("证件号码"), max_length=40)
@@ -217,6 +227,8 @@ class ControlOrder(models.Model):
     policy = models.ForeignKey(Policy, verbose_name=_("政策"), on_delete=models.PROTECT, related_name="+")
     measure = models.CharField(_("措施"), max_length=20, choices=Measure.choices)
     place = models.CharField(_("隔离地点"), max_length=120, blank=True)
+    # The address as the person gave it (an arrival report), kept beside the ledger's household.
+    reported_address = models.CharField(_("本人填报住址"), max_length=200, blank=True)
     start_date = models.DateField(_("开始日期"))
     end_date = models.DateField(_("计划结束日期"), help_text=_("含后续阶段"))
     stage_start = models.DateField(_("本阶段开始"))
@@ -271,6 +283,22 @@ class ControlOrder(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == OrderStatus.ACTIVE
+
+    @property
+    def home_address(self) -> str:
+        """Where the person lives: the ledger's household, else the address they gave, else their
+        node (select ``household`` and ``node`` with the order)."""
+        if self.household_id and self.household is not None:
+            return self.household.address
+        return self.reported_address or self.node.name
+
+    @property
+    def whereabouts(self) -> str:
+        """Where the team finds the person: the place of central isolation (hotel and room; "" while
+        none is recorded), else the place given, else home."""
+        if self.measure == Measure.CENTRAL_ISOLATION:
+            return self.place
+        return self.place or self.home_address
 
 
 class OrderStep(models.Model):

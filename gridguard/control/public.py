@@ -43,16 +43,32 @@ def poster_url(node: GridNode) -> str:
     return reverse("public:arrival", args=[node.pk, poster_signature(node.pk)])
 
 
-def _address_choices(poster: GridNode) -> list[tuple[str, str]]:
-    """Buildings (and compounds) under the poster's node, for the person to pick theirs."""
-    nodes = (
+def _address_choices(poster: GridNode) -> list[Any]:
+    """The buildings under the poster's node, for the person to pick theirs: "建设小区 3栋" once per
+    building, grouped by compound (a compound laid over several micro-grids is one group). A
+    building outside any compound is listed by its own name."""
+    nodes = list(
         GridNode.objects.filter(
             path__startswith=poster.path, is_active=True, level__code__in=["building", "compound"]
         )
-        .select_related("level")
-        .order_by("path")[:300]
+        .order_by("path")
+        .values_list("pk", "path", "name", "level__code")[:600]
     )
-    return [(str(n.pk), n.name) for n in nodes]
+    compounds = {path: name for _pk, path, name, code in nodes if code == "compound"}
+    step = GridNode.steplen
+    groups: dict[str, list[tuple[str, str]]] = {}
+    loose: list[tuple[str, str]] = []
+    for pk, path, name, code in nodes:
+        if code != "building":
+            continue
+        compound = next(
+            (compounds[path[:i]] for i in range(len(path) - step, 0, -step) if path[:i] in compounds), None
+        )
+        if compound is None:
+            loose.append((str(pk), name))
+        else:
+            groups.setdefault(compound, []).append((str(pk), f"{compound} {name}"))
+    return loose + [(compound, options) for compound, options in groups.items()]
 
 
 @never_cache

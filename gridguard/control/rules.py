@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -309,6 +309,66 @@ def clean_arrival(data: dict, *, today: dt.date) -> dict:
         "transport": transport[:60],
         "note": note[:200],
     }
+
+
+class AddressParts(NamedTuple):
+    compound: str  # a compound's name as the tree has it, "" when none is named
+    building: str  # its number ("3" for 3栋, 3号楼, 三栋)
+    unit: str  # "1" for 1单元
+    room: str  # "1201"
+
+
+_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
+_NUM = r"(\d+|[一二三四五六七八九十]{1,3})"
+_BUILDING_RE = re.compile(r"第?" + _NUM + r"(?:号楼|号院|号|栋|幢|座|楼)")
+_UNIT_RE = re.compile(r"第?" + _NUM + r"单元")
+_ROOM_RE = re.compile(r"^(\d{1,5}[A-Za-z]?)(?:室|号|房|户)?")
+_DASHED_RE = re.compile(r"(\d+)-(\d+)(?:-(\d+))?")
+
+
+def _number(text: str) -> str:
+    """"3", "03", "三", "十二" → "3", "3", "3", "12"."""
+    if text.isdigit():
+        return text.lstrip("0") or "0"
+    if "十" in text:
+        tens, _sep, ones = text.partition("十")
+        return str((_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0))
+    return str(_CN_DIGITS.get(text, 0))
+
+
+def parse_address(text: str, compounds: list[str] | tuple[str, ...] = ()) -> AddressParts:
+    """The compound, building, unit and room a typed address names: "建设小区3栋1单元1201",
+    "建设小区 3-1-1201", "1号楼 502". ``compounds``: the compound names the tree knows (the longest
+    one the text contains is taken). Parts the text does not name are ""."""
+    from gridguard.core.normalize import clean_text
+
+    flat = clean_text(text).replace(" ", "")
+    compound, rest = "", flat
+    for name in sorted({c.replace(" ", "") for c in compounds if c}, key=len, reverse=True):
+        at = flat.find(name)
+        if at >= 0:
+            compound, rest = name, flat[at + len(name):]
+            break
+    building = unit = room = ""
+    dashed = _DASHED_RE.search(rest)
+    found = _BUILDING_RE.search(rest)
+    if dashed and (found is None or dashed.start() < found.start()):
+        building = _number(dashed.group(1))
+        if dashed.group(3):
+            unit, room = _number(dashed.group(2)), dashed.group(3)
+        else:
+            room = dashed.group(2)
+        return AddressParts(compound, building, unit, room)
+    after = 0
+    if found:
+        building, after = _number(found.group(1)), found.end()
+    unit_found = _UNIT_RE.search(rest, after)
+    if unit_found:
+        unit, after = _number(unit_found.group(1)), unit_found.end()
+    if building or unit:
+        room_found = _ROOM_RE.match(rest[after:])
+        room = room_found.group(1) if room_found else ""
+    return AddressParts(compound, building, unit, room)
 
 
 def symptom_bits(symptoms: Any) -> int:

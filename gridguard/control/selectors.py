@@ -155,7 +155,7 @@ def my_persons_today(*, user: User, now: dt.datetime | None = None) -> list[Toda
             status=OrderStatus.ACTIVE,
             pk__in=list(TeamMember.objects.filter(user=user).values_list("order_id", flat=True)),
         )
-        .select_related("person", "household")
+        .select_related("person", "household", "node")
         .order_by("node_path", "id")[:500]
     )
     ids = [o.pk for o in orders]
@@ -200,7 +200,9 @@ def my_persons_today(*, user: User, now: dt.datetime | None = None) -> list[Toda
 def alert_filtered(
     scope: Scope, *, node: GridNode | None = None, open_only: bool = True, kind: str = ""
 ) -> QuerySet:
-    qs = within(scope, Alert.objects.select_related("order", "order__person", "order__household"), node)
+    qs = within(
+        scope, Alert.objects.select_related("order", "order__person", "order__household", "order__node"), node
+    )
     if open_only:
         qs = qs.filter(is_open=True)
     if kind:
@@ -246,7 +248,7 @@ def arrival_page(
 def arrival_get(*, scope: Scope, pk: int) -> ArrivalReport:
     report = (
         ArrivalReport.objects.select_related(
-            "node", "poster_node", "address_node", "person", "order", "repeat_of"
+            "node", "poster_node", "address_node", "matched_node", "person", "order", "repeat_of"
         )
         .filter(pk=pk)
         .first()
@@ -289,6 +291,74 @@ def arrival_repeats(report: ArrivalReport) -> list[Repeat]:
         Repeat(r, {name for name in REPEAT_FIELDS if value(r, name) != value(report, name)})
         for r in repeats.order_by("submitted_at", "id")
     ]
+
+
+def address_match(poster: GridNode, text: str) -> tuple[GridNode | None, str]:
+    """The node under ``poster`` that a typed address names (unit, else building, else compound)
+    and the room it gives: "建设小区3栋1单元1201" → (建设小区 › 3栋 › 1单元, "1201"). Matched with
+    imports.addresses (the tree's names, "3栋" = "3号楼" = "3"); (None, "") when nothing matches."""
+    from gridguard.imports.addresses import AddressError, AddressIndex
+    from gridguard.imports.columns import ADDRESS_KEYS
+
+    index = AddressIndex(poster)
+    compounds = [n.name for n in index.nodes.values() if n.level_code == "compound"]
+    parts = rules.parse_address(text, compounds)
+    tries = (
+        (parts.compound, parts.building, parts.unit),
+        (parts.compound, parts.building, ""),
+        ("", parts.building, parts.unit),
+        ("", parts.building, ""),
+        (parts.compound, "", ""),
+    )
+    for compound, building, unit in tries:
+        given = {"compound": compound, "building": building, "unit": unit}
+        if not any(given.values()) or (unit and not building):
+            continue
+        try:
+            node_id = index.resolve([given.get(key, "") for key in ADDRESS_KEYS])
+        except AddressError:  # not in the tree, or more than one node: a less precise try
+            continue
+        if node_id is not None and index.by_id[node_id].path.startswith(poster.path):
+            node = GridNode.objects.get(pk=node_id)
+            return node, (parts.room if building else "")
+    return None, ""
+
+
+@dataclass
+class ArrivalAddress:
+    """Where an arrival says they live, as the verifier sees it."""
+
+    node: GridNode | None  # the node the registration goes to: typed address, else building picked
+    label: str  # its address in the tree ("东城社区 东城第一网格 建设小区 3栋 1单元")
+    room: str
+    conflict: bool  # the building picked is not where the typed address points
+    household: Any  # the ledger's household in that room, if one is there
+
+
+def arrival_address(report: ArrivalReport) -> ArrivalAddress:
+    from gridguard.people.models import Household
+    from gridguard.people.selectors import address_for_node
+
+    node = report.matched_node or report.address_node
+    picked = report.address_node
+    conflict = bool(
+        report.matched_node is not None
+        and picked is not None
+        and not report.matched_node.path.startswith(picked.path)
+        and not picked.path.startswith(report.matched_node.path)
+    )
+    household = None
+    if node is not None and report.room:
+        household = (
+            Household.objects.filter(node=node, room=report.room, is_active=True).order_by("id").first()
+        )
+    return ArrivalAddress(
+        node=node,
+        label=address_for_node(node) if node is not None else "",
+        room=report.room,
+        conflict=conflict,
+        household=household,
+    )
 
 
 def arrival_matches(report: ArrivalReport, scope: Scope) -> list[Any]:

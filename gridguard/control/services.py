@@ -40,7 +40,14 @@ from gridguard.control.models import (
     TeamRole,
     TestResult,
 )
-from gridguard.control.selectors import release_blockers, team_candidates, team_missing, team_suggest
+from gridguard.control.selectors import (
+    address_match,
+    arrival_address,
+    release_blockers,
+    team_candidates,
+    team_missing,
+    team_suggest,
+)
 from gridguard.core.errors import ApplicationError, NotFound, PermissionDenied
 from gridguard.grids.models import GridNode, StaffAssignment
 from gridguard.people.models import Person, PersonStatus
@@ -140,11 +147,12 @@ def planned_end(policy: Policy, start: dt.date) -> dt.date:
     return rules.stage_end(start, policy.days) + dt.timedelta(days=_following_days(policy))
 
 
-def _default_place(measure: str, household: Any) -> str:
-    """Where a measure is carried out unless a place is given: at home, except central isolation."""
-    if measure == Measure.CENTRAL_ISOLATION or household is None:
+def _default_place(measure: str, household: Any, reported_address: str = "") -> str:
+    """Where a measure is carried out unless a place is given: at home (the ledger's household, else
+    the address the person gave), except central isolation."""
+    if measure == Measure.CENTRAL_ISOLATION:
         return ""
-    return household.address
+    return household.address if household is not None else reported_address
 
 
 def _schedule_tests(order: ControlOrder, policy: Policy, start: dt.date, days: int) -> None:
@@ -182,10 +190,12 @@ def order_create(
     place: str = "",
     note: str = "",
     auto_team: bool = True,
+    reported_address: str = "",
     now: dt.datetime | None = None,
     scope: Scope | None = None,
 ) -> ControlOrder:
-    """Put a person under a measure. A person has at most one active order."""
+    """Put a person under a measure. A person has at most one active order. ``reported_address``:
+    the address as the person gave it (an arrival report), kept on the order."""
     scope = scope or _controller_scope(actor)
     if not scope.has("control.order"):
         raise PermissionDenied(_("您的角色不能下达或变更管控措施"))
@@ -211,7 +221,8 @@ def order_create(
         )
     policy = policy_for(category, measure)
     stage_end = rules.stage_end(start, policy.days)
-    place = place or _default_place(measure, person.household)
+    reported_address = reported_address.strip()[:200]
+    place = place or _default_place(measure, person.household, reported_address)
     order = ControlOrder(
         person=person,
         household_id=person.household_id,
@@ -222,6 +233,7 @@ def order_create(
         policy=policy,
         measure=measure,
         place=place.strip()[:120],
+        reported_address=reported_address,
         start_date=start,
         end_date=planned_end(policy, start),
         stage_start=start,
@@ -382,7 +394,7 @@ def _start_stage(order: ControlOrder, policy: Policy, start: dt.date, *, keep_to
     following = order.stage_end + dt.timedelta(days=_following_days(policy))
     order.end_date = max(order.end_date, following) if keep_total else following
     if not order.place:
-        order.place = _default_place(policy.measure, order.household)
+        order.place = _default_place(policy.measure, order.household, order.reported_address)[:120]
     order.save()
     _schedule_tests(order, policy, start, policy.days)
 
@@ -984,7 +996,15 @@ def arrival_submit(
         address_node = GridNode.objects.filter(
             pk=int(data["address_node"]), path__startswith=poster.path, is_active=True
         ).first()
-    fields = {"poster_node": poster, "address_node": address_node, "submitted_at": now, **clean}
+    matched_node, room = address_match(poster, clean["address"])
+    fields = {
+        "poster_node": poster,
+        "address_node": address_node,
+        "matched_node": matched_node,
+        "room": room,
+        "submitted_at": now,
+        **clean,
+    }
     for _attempt in range(2):
         original = _pending_arrival(clean["id_number"])
         if original is not None:
@@ -995,7 +1015,7 @@ def arrival_submit(
                 status=ArrivalStatus.REPEAT,
                 **fields,
             )
-        queue = arrival_queue_node(poster, address_node)
+        queue = arrival_queue_node(poster, matched_node or address_node)
         try:
             with transaction.atomic():
                 return ArrivalReport.objects.create(node=queue, node_path=queue.path, **fields)
@@ -1041,12 +1061,21 @@ def arrival_verify(
         scope.check(person.node_path)
     else:
         household = None
+        where = arrival_address(report)
         if household_id:
             household = Household.objects.filter(pk=household_id).first()
             if household is None:
                 raise ApplicationError("household_unknown", _("所选住户不存在"), field="household")
+        elif where.household is not None:  # the room the person gave is in the ledger: join it
+            household = where.household
+        elif where.node is not None and where.room:  # a room the ledger lacks: register it
+            scope.check(where.node.path)
+            household = people_services.household_create(
+                actor=actor, node=where.node, room=where.room, date=report.arrival_date
+            )
+        if household is not None:
             scope.check(household.node_path)
-        node = report.address_node or report.node
+        node = where.node or report.node
         person = people_services.person_register(
             actor=actor,
             data={
@@ -1076,6 +1105,7 @@ def arrival_verify(
             source=_("自主报备"),
             place=place,
             note=note,
+            reported_address=report.address,
             now=now,
         )
         report.order = order

@@ -462,6 +462,7 @@ def arrival_verify(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "repeats": repeats,
             "times": report.times + len(repeats),
+            "where": selectors.arrival_address(report),
         },
     )
 

@@ -363,6 +363,23 @@ def test_clean_check_and_need_name_every_wrong_field():
     assert rules.clean_need("shopping", " 大米 ") == ("shopping", "大米")
 
 
+@pytest.mark.parametrize(
+    "text, compounds, parts",
+    [
+        ("建设小区3栋1单元1201", ["建设小区"], ("建设小区", "3", "1", "1201")),
+        ("建设小区 3 栋 1 单元 1201 室", ["建设小区", "建设"], ("建设小区", "3", "1", "1201")),
+        ("1号楼 502", [], ("", "1", "", "502")),
+        ("幸福小区3-2-301", ["幸福小区"], ("幸福小区", "3", "2", "301")),
+        ("幸福小区12-301", ["幸福小区"], ("幸福小区", "12", "", "301")),
+        ("建设小区三栋二单元502", ["建设小区"], ("建设小区", "3", "2", "502")),
+        ("城关镇东门外", [], ("", "", "", "")),
+        ("建设小区", ["建设小区"], ("建设小区", "", "", "")),
+    ],
+)
+def test_parse_address_reads_compound_building_unit_and_room(text, compounds, parts):
+    assert tuple(rules.parse_address(text, compounds)) == parts
+
+
 def test_clean_arrival_in_the_future():
     with pytest.raises(ApplicationError) as err:
         rules.clean_arrival(_arrival(arrival_date="2026-03-03"), today=TODAY)

@@ -621,22 +621,27 @@ def test_an_arrival_with_a_building_lands_in_the_grids_queue(town):
 
 
 def test_an_arrival_without_a_building_lands_in_the_communitys_queue(town):
-    report = services.arrival_submit(poster=town.east, data=_arrival(), now=ARRIVED)
+    report = services.arrival_submit(poster=town.east, data=_arrival(address="东门外老街"), now=ARRIVED)
     assert report.node == town.east and report.address_node is None
     # a grid poster still queues to its community when the building is unknown
-    other = services.arrival_submit(poster=town.b1, data=_arrival(id_number=idno(1991, 7)), now=ARRIVED)
+    other = services.arrival_submit(
+        poster=town.b1, data=_arrival(id_number=idno(1991, 7), address="东门外老街"), now=ARRIVED
+    )
     assert other.node == town.west
+    # a typed address the tree knows is enough to find the grid
+    typed = services.arrival_submit(poster=town.east, data=_arrival(id_number=idno(1991, 8)), now=ARRIVED)
+    assert typed.matched_node == town.a1_b1 and typed.room == "502" and typed.node == town.a1
 
 
 def test_a_building_outside_the_poster_is_ignored(town):
     report = services.arrival_submit(
-        poster=town.east, data=_arrival(address_node=str(town.b1_b1.pk)), now=ARRIVED
+        poster=town.east, data=_arrival(address="9号楼 909", address_node=str(town.b1_b1.pk)), now=ARRIVED
     )
-    assert report.node == town.east and report.address_node is None
+    assert report.node == town.east and report.address_node is None and report.matched_node is None
 
 
 def test_a_second_report_of_the_same_identity_number_is_attached_to_the_first(town):
-    first = services.arrival_submit(poster=town.east, data=_arrival(), now=ARRIVED)
+    first = services.arrival_submit(poster=town.east, data=_arrival(address="东门外老街"), now=ARRIVED)
     later = local(2026, 3, 2, 18)
     second = services.arrival_submit(
         poster=town.east,
@@ -688,6 +693,74 @@ def test_a_report_from_another_grid_cannot_take_over_a_pending_one(town, bob, ch
     with pytest.raises(ApplicationError) as err:
         services.arrival_verify(actor=bob, report=attack, measure="", now=local(2026, 3, 2, 12))
     assert err.value.code == "arrival_repeat"
+
+
+@pytest.fixture
+def estate(town, levels, admin_user):
+    """建设小区 split over two micro-grids of 东城第一网格 (a compound node under each), as the demo
+    lays out a large compound: 1栋 and 2栋 under the first, 3栋 (units 1 and 2) under the second."""
+    from types import SimpleNamespace
+
+    from gridguard.grids.services import node_create
+
+    def add(parent, name, level):
+        return node_create(actor=admin_user, parent=parent, name=name, level=levels[level])
+
+    mg1, mg2 = add(town.a1, "第一微网格", "micro_grid"), add(town.a1, "第二微网格", "micro_grid")
+    c1, c2 = add(mg1, "建设小区", "compound"), add(mg2, "建设小区", "compound")
+    b1, b2, b3 = add(c1, "1栋", "building"), add(c1, "2栋", "building"), add(c2, "3栋", "building")
+    u1, u2 = add(b3, "1单元", "unit"), add(b3, "2单元", "unit")
+    return SimpleNamespace(mg1=mg1, mg2=mg2, c1=c1, c2=c2, b1=b1, b2=b2, b3=b3, u1=u1, u2=u2)
+
+
+def test_the_typed_address_is_kept_and_matched_to_the_tree(town, estate, bob):
+    report = services.arrival_submit(
+        poster=town.east,
+        data=_arrival(address="建设小区3栋1单元1201", address_node=str(estate.b1.pk)),
+        now=ARRIVED,
+    )
+    assert report.address == "建设小区3栋1单元1201" and report.address_node == estate.b1
+    assert report.matched_node == estate.u1 and report.room == "1201"
+    assert report.node == town.a1  # the grid of the address
+    # what was typed wins over the building picked, and the verifier is told they differ
+    match = selectors.arrival_address(report)
+    assert match.label == "东城社区 东城第一网格 第二微网格 建设小区 3栋 1单元" and match.room == "1201"
+    assert match.conflict and match.household is None
+
+    # verified: the person lives in that room (a household is registered there) and the order says so
+    services.arrival_verify(
+        actor=bob, report=report, measure=Measure.HOME_ISOLATION, now=local(2026, 3, 2, 11)
+    )
+    report.refresh_from_db()
+    person, order = report.person, report.order
+    assert person.household.node == estate.u1 and person.household.room == "1201"
+    assert order.household == person.household and order.reported_address == "建设小区3栋1单元1201"
+    assert order.place == person.household.address
+
+
+def test_a_second_person_of_the_room_joins_its_household(town, estate, bob):
+    first = services.arrival_submit(poster=town.east, data=_arrival(address="建设小区3栋2单元502"), now=ARRIVED)
+    services.arrival_verify(actor=bob, report=first, measure="", now=local(2026, 3, 2, 11))
+    second = services.arrival_submit(
+        poster=town.east,
+        data=_arrival(name="李五", id_number=idno(1992, 9), address="建设小区 3-2-502"),
+        now=ARRIVED,
+    )
+    first.refresh_from_db()
+    assert selectors.arrival_address(second).household == first.person.household
+    services.arrival_verify(actor=bob, report=second, measure="", now=local(2026, 3, 2, 11))
+    second.refresh_from_db()
+    assert second.person.household == first.person.household
+
+
+def test_an_address_that_matches_nothing_is_kept_as_typed(town, estate, alice):
+    report = services.arrival_submit(poster=town.east, data=_arrival(address="城关镇东门外老街"), now=ARRIVED)
+    assert report.matched_node is None and report.room == "" and report.node == town.east
+    services.arrival_verify(actor=alice, report=report, measure=Measure.HOME_ISOLATION, now=local(2026, 3, 2, 11))
+    report.refresh_from_db()
+    order = report.order
+    assert order.household is None and order.reported_address == "城关镇东门外老街"
+    assert order.place == "城关镇东门外老街"  # at home: where the person said they live
 
 
 def test_a_bad_arrival_is_refused(town):
@@ -743,7 +816,7 @@ def test_verifying_an_arrival_of_a_known_person_without_measure(persons, town, b
 
 
 def test_verifying_with_central_isolation_for_a_high_risk_arrival(persons, town, alice):
-    report = services.arrival_submit(poster=town.east, data=_arrival(), now=ARRIVED)
+    report = services.arrival_submit(poster=town.east, data=_arrival(address="东门外老街"), now=ARRIVED)
     services.arrival_verify(
         actor=alice,
         report=report,

@@ -299,3 +299,42 @@ def test_the_self_report_names_every_wrong_field_at_once(client, alice, order_a1
     page = client.post(url, {"form": "need", "kind": "shopping", "detail": "=cmd"}).content.decode()
     assert "需求内容不能以" in page
     assert not order_a1.needs.exists()
+
+
+def test_the_building_list_names_each_building_once_grouped_by_compound(client, town, levels, admin_user):
+    from gridguard.grids.services import node_create
+
+    def add(parent, name, level):
+        return node_create(actor=admin_user, parent=parent, name=name, level=levels[level])
+
+    for mg_name, buildings in (("第一微网格", ["1栋", "2栋"]), ("第二微网格", ["3栋"])):
+        compound = add(add(town.a1, mg_name, "micro_grid"), "建设小区", "compound")
+        for b in buildings:
+            add(compound, b, "building")
+    page = client.get(poster_url(town.a1)).content.decode()
+    assert page.count('<optgroup label="建设小区">') == 1
+    assert page.count(">建设小区 1栋</option>") == page.count(">建设小区 3栋</option>") == 1
+    assert ">建设小区</option>" not in page
+    assert ">1号楼</option>" in page  # a building outside any compound keeps its own name
+
+
+def test_the_order_and_the_team_card_show_the_typed_address(client, town, alice, bob):
+    from django.utils import timezone
+
+    from gridguard.control.models import TeamMember
+
+    client.post(poster_url(town.a1), _public_arrival(address="东门外老街 12号院"))
+    report = ArrivalReport.objects.get()
+    client.force_login(alice)  # an address the tree does not know: the community's queue
+    page = client.get(reverse("control:arrival", args=[report.pk])).content.decode()
+    assert "东门外老街 12号院" in page
+    client.post(reverse("control:arrival", args=[report.pk]), {"measure": "home", "category": "medium_risk_arrival", "person": ""})
+    report.refresh_from_db()
+    order = report.order
+    assert order is not None and order.start_date == timezone.localdate()
+    page = client.get(reverse("control:order", args=[order.pk])).content.decode()
+    assert '<dd id="order-address">东门外老街 12号院' in page
+    TeamMember.objects.create(order=order, role="village_cadre", user=bob, name="鲍勃")
+    client.force_login(bob)
+    card = client.get(reverse("control:today")).content.decode()
+    assert "东门外老街 12号院" in card
