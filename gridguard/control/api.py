@@ -1035,3 +1035,61 @@ def policy_sets(request: HttpRequest) -> list[PolicySetOut]:
         )
         for ps in PolicySet.objects.prefetch_related("policies").order_by("id")
     ]
+
+
+class PolicyIn(Schema):
+    days: int | str
+    check_slots: str
+    test_days: list[int] | str = []
+    next_policy_id: int | None = None
+    note: str | None = None
+    apply_running: bool = False
+
+
+@router.post(
+    "/control/policy-sets/{set_id}/choose",
+    response=PolicySetOut,
+    summary="选用管控政策方案 (right control.policy): new orders follow it; running ones keep theirs",
+)
+def policy_set_choose(request: HttpRequest, set_id: int) -> PolicySetOut:
+    policy_set = PolicySet.objects.filter(pk=set_id).first()
+    if policy_set is None:
+        raise NotFound()
+    services.policy_set_choose(actor=current_user(request), policy_set=policy_set)
+    return PolicySetOut(
+        id=policy_set.pk,
+        code=policy_set.code,
+        name=policy_set.name,
+        description=policy_set.description,
+        is_current=True,
+        policies=[PolicyOut.of(p) for p in policy_set.policies.all()],
+    )
+
+
+@router.put(
+    "/control/policies/{policy_id}",
+    response=PolicyOut,
+    summary="修改管控政策 (right control.policy): days, check slots (may cross midnight), test days, "
+    "next stage; apply_running also moves the running orders of that stage",
+)
+def policy_update(request: HttpRequest, policy_id: int, payload: PolicyIn) -> PolicyOut:
+    policy = Policy.objects.filter(pk=policy_id).first()
+    if policy is None:
+        raise NotFound()
+    nxt = None
+    if payload.next_policy_id:
+        nxt = Policy.objects.filter(pk=payload.next_policy_id).first()
+        if nxt is None:
+            raise ApplicationError("bad_next_policy", _("下一阶段不存在"), field="next_policy")
+    services.policy_update(
+        actor=current_user(request),
+        policy=policy,
+        days=payload.days,
+        check_slots=payload.check_slots,
+        test_days=payload.test_days,
+        next_policy=nxt,
+        note=payload.note,
+        apply_running=payload.apply_running,
+    )
+    policy.refresh_from_db()
+    return PolicyOut.of(policy)

@@ -198,3 +198,33 @@ class SelfCheckForm(CheckForm):
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["symptoms"].label = _("今天有以下症状吗？")
+
+
+class PolicyForm(forms.Form):
+    """A policy's values as typed; checked by rules.clean_policy (every wrong field at once)."""
+
+    days = forms.CharField(
+        label=_("天数"), max_length=4, required=False, widget=forms.TextInput(attrs={"inputmode": "numeric"})
+    )
+    check_slots = forms.CharField(
+        label=_("每日检测时段"),
+        max_length=120,
+        required=False,
+        help_text=_("如 06:00-12:00,12:00-20:00；跨午夜的时段放在最后，如 08:00-20:00,20:00-08:00"),
+    )
+    test_days = forms.CharField(
+        label=_("核酸检测日"), max_length=200, required=False, help_text=_("第几天，逗号分隔，如 1, 4, 7；可留空")
+    )
+    next_policy = forms.ChoiceField(label=_("下一阶段"), required=False)
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)
+    apply_running = forms.BooleanField(label=_("同时应用到正在执行的管控"), required=False)
+
+    def __init__(self, *args, policies=(), running: int = 0, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["next_policy"].choices = [("", _("无（本阶段结束即解除）"))] + [  # type: ignore[attr-defined]
+            (str(p.pk), str(p)) for p in policies
+        ]
+        self.fields["apply_running"].help_text = _(
+            "不勾选：正在执行的 {n} 人仍按下达时的天数、时段和检测日执行，新下达或新进入本阶段的按新规定。"
+            "勾选：他们的本阶段结束日按天数的增减顺延或提前，改用新的检测时段，未做的核酸检测按新检测日重排。"
+        ).format(n=running)

@@ -72,7 +72,9 @@ class Policy(models.Model):
         default="06:00-12:00,12:00-20:00",
         help_text=_("如 06:00-12:00,12:00-20:00"),
     )
-    test_days = models.JSONField(_("核酸检测日"), default=list, help_text=_("第几天，如 [1, 4, 7]"))
+    test_days = models.JSONField(
+        _("核酸检测日"), default=list, blank=True, help_text=_("第几天，如 1, 4, 7；可为空（无核酸检测）")
+    )
     next_policy = models.ForeignKey(
         "self", verbose_name=_("下一阶段"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -86,6 +88,39 @@ class Policy(models.Model):
     def __str__(self) -> str:
         who = self.get_category_display() if self.category else _("默认")
         return f"{who} · {self.get_measure_display()} {self.days}天"
+
+
+class PolicyChange(models.Model):
+    """Who changed the town's policies, when, and what: a set chosen, a policy's values edited
+    (``changes``: field → [old, new]), and whether running orders took the change."""
+
+    class Kind(models.TextChoices):
+        CHOOSE = "choose", _("选用方案")
+        EDIT = "edit", _("修改政策")
+
+    policy_set = models.ForeignKey(
+        PolicySet, verbose_name=_("方案"), on_delete=models.CASCADE, related_name="changes"
+    )
+    policy = models.ForeignKey(
+        Policy, verbose_name=_("政策"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    changes = models.JSONField(_("修改内容"), default=dict, blank=True)
+    apply_running = models.BooleanField(_("应用到在管对象"), default=False)
+    applied_orders = models.PositiveIntegerField(_("调整的在管对象数"), default=0)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    at = models.DateTimeField(_("时间"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("政策修改记录")
+        verbose_name_plural = _("政策修改记录")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
 
 
 class ArrivalStatus(models.TextChoices):
@@ -315,6 +350,7 @@ class OrderStep(models.Model):
         RELEASE = "release", _("解除")
         CANCEL = "cancel", _("撤销")
         LINK = "link", _("自报链接")
+        POLICY = "policy", _("政策调整")
 
     order = models.ForeignKey(ControlOrder, on_delete=models.CASCADE, related_name="steps")
     kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)

@@ -1,7 +1,9 @@
 """The rules of key-person control as plain functions of plain values (no database).
 
 Times: check slots are local wall-clock times in settings.TIME_ZONE (Asia/Shanghai by default);
-a slot "18:00-24:00" ends at the next midnight. Every function that needs "now" takes it as an
+a slot "18:00-24:00" ends at the next midnight; the last slot of a day may cross midnight
+("20:00-08:00" ends at 08:00 the next morning, and a check at 03:00 counts for it, on the day it
+began). Every function that needs "now" takes it as an
 aware datetime, so tests can stand at any instant (e.g. 16:05 UTC, which is 00:05 in Shanghai)."""
 
 from __future__ import annotations
@@ -35,15 +37,23 @@ def local_date(at: dt.datetime) -> dt.date:
     return at.astimezone(local_tz()).date()
 
 
+DAY = 24 * 60
+
+
 @dataclass(frozen=True)
 class Slot:
     index: int
     start: int  # minutes after local midnight
-    end: int  # minutes after local midnight, up to 24 * 60
+    end: int  # minutes after local midnight of the day the slot begins: past 24 * 60 across midnight
+
+    @property
+    def crosses_midnight(self) -> bool:
+        return self.end > DAY
 
     @property
     def label(self) -> str:
-        return f"{self.start // 60:02d}:{self.start % 60:02d}-{self.end // 60:02d}:{self.end % 60:02d}"
+        end = self.end - DAY if self.crosses_midnight else self.end
+        return f"{self.start // 60:02d}:{self.start % 60:02d}-{end // 60:02d}:{end % 60:02d}"
 
     def starts_at(self, day: dt.date) -> dt.datetime:
         return _at_minutes(day, self.start)
@@ -59,7 +69,8 @@ def _at_minutes(day: dt.date, minutes: int) -> dt.datetime:
 
 
 def parse_slots(text: str) -> list[Slot]:
-    """'06:00-12:00,12:00-20:00' → slots in order. Raises ApplicationError naming the bad part."""
+    """'06:00-12:00,12:00-20:00' → slots in order; the last may cross midnight ('20:00-08:00').
+    Raises ApplicationError naming the bad part."""
     slots: list[Slot] = []
     for index, part in enumerate(p.strip() for p in (text or "").split(",") if p.strip()):
         match = _SLOT.match(part)
@@ -69,19 +80,32 @@ def parse_slots(text: str) -> list[Slot]:
             )
         h1, m1, h2, m2 = (int(g) for g in match.groups())
         start, end = h1 * 60 + m1, h2 * 60 + m2
-        if start >= end or end > 24 * 60 or (slots and start < slots[-1].end):
+        if end < start:  # across midnight: ends the next morning
+            end += DAY
+        if (
+            start >= end
+            or start >= DAY
+            or h2 * 60 + m2 > DAY  # "24:30" is no time of day
+            or (slots and (start < slots[-1].end or slots[-1].crosses_midnight))
+            or (end > DAY and slots and end - DAY > slots[0].start)  # runs into the next day's first
+        ):
             raise ApplicationError(
-                "bad_slot", _("检测时段须按时间先后且不重叠：{part}").format(part=part), field="check_slots"
+                "bad_slot",
+                _("检测时段须按时间先后且不重叠（跨午夜的时段放在最后）：{part}").format(part=part),
+                field="check_slots",
             )
         slots.append(Slot(index, start, end))
     return slots
 
 
 def slot_of(at: dt.datetime, slots: list[Slot]) -> tuple[dt.date, int]:
-    """The (local date, slot index) a check taken at ``at`` counts for: the slot it falls in; before
-    the first slot or between two, the next one; after the last one, the last one (a late check)."""
+    """The (local date, slot index) a check taken at ``at`` counts for: the slot it falls in (a
+    slot across midnight counts on the day it began); before the first slot or between two, the
+    next one; after the last one, the last one (a late check)."""
     local = at.astimezone(local_tz())
     minutes = local.hour * 60 + local.minute
+    if slots and slots[-1].crosses_midnight and minutes < slots[-1].end - DAY:
+        return local.date() - dt.timedelta(days=1), slots[-1].index
     for slot in slots:
         if minutes < slot.end:
             return local.date(), slot.index
@@ -96,6 +120,15 @@ def ended_slots(now: dt.datetime, slots: list[Slot], *, days_back: int = 1) -> l
         day = today - dt.timedelta(days=back)
         out.extend((day, slot) for slot in slots if slot.ends_at(day) <= now)
     return out
+
+
+def day_slots(now: dt.datetime, slots: list[Slot]) -> list[tuple[dt.date, Slot]]:
+    """The slots a team works through on the local day of ``now``: last night's slot across
+    midnight while it still runs, then the day's own."""
+    today = local_date(now)
+    yesterday = today - dt.timedelta(days=1)
+    out = [(yesterday, s) for s in slots if s.crosses_midnight and s.ends_at(yesterday) > now]
+    return out + [(today, s) for s in slots]
 
 
 def stage_end(start: dt.date, days: int) -> dt.date:
@@ -116,6 +149,57 @@ def test_dates(start: dt.date, days: int, test_days: list[int]) -> list[tuple[in
         n = days if n <= 0 or n > days else n
         out[n] = start + dt.timedelta(days=n - 1)
     return sorted(out.items())
+
+
+MAX_POLICY_DAYS = 90
+_DAY_SEP = re.compile(r"[\s,，、;；]+")
+
+
+def parse_test_days(value: object, days: int | None) -> list[int]:
+    """Test days as typed ("1, 4, 7", "1，4、7", "[1, 4, 7]") or a list → sorted day numbers, each
+    within 1..``days`` (``days`` None: not checked against the stage's length)."""
+    if isinstance(value, list | tuple):
+        parts = [str(v).strip() for v in value]
+    else:
+        parts = _DAY_SEP.split(str(value or "").strip().strip("[]"))
+    numbers: set[int] = set()
+    for part in (p for p in parts if p):
+        if not part.isdigit():
+            raise ApplicationError(
+                "bad_test_days",
+                _("核酸检测日须为天数，用逗号分隔，如 1, 4, 7：{part}").format(part=part[:20]),
+                field="test_days",
+            )
+        n = int(part)
+        if n < 1 or (days is not None and n > days):
+            raise ApplicationError(
+                "bad_test_days",
+                _("核酸检测日须在第 1 天到第 {days} 天之间：{n}").format(days=days or MAX_POLICY_DAYS, n=n),
+                field="test_days",
+            )
+        numbers.add(n)
+    return sorted(numbers)
+
+
+def clean_policy(*, days: object, check_slots: object, test_days: object) -> tuple[int, str, list[int]]:
+    """A policy's days, check slots and test days, checked together: raises FieldErrors naming every
+    wrong field. Slots are written back in their canonical form ("8:00" is refused, not guessed)."""
+    check = FieldCheck()
+    text = str(days if days is not None else "").strip()
+    n = int(text) if text.isdigit() else None
+    if n is not None and not 1 <= n <= MAX_POLICY_DAYS:
+        n = None
+    if n is None:
+        check.fail(
+            "bad_days", _("天数须为 1 到 {n} 之间的整数：{v}").format(n=MAX_POLICY_DAYS, v=text[:10]), "days"
+        )
+    slots_text = str(check_slots or "").replace("，", ",").replace(" ", "")
+    slots = check(parse_slots, slots_text)
+    if slots is not None and not slots:
+        check.fail("slots_required", _("请填写每日检测时段，如 06:00-12:00,12:00-20:00"), "check_slots")
+    tests = check(parse_test_days, test_days, n)
+    check.raise_any()
+    return n or 0, ",".join(s.label for s in slots or []), tests or []
 
 
 def clean_temperature(value: object) -> Decimal:
@@ -211,7 +295,7 @@ def refuse_formula(value: str, field: str, label: str) -> str:
     return value
 
 
-class _Collect:
+class FieldCheck:
     """Runs checks and keeps every field's first error, so a form names all its mistakes at once."""
 
     def __init__(self) -> None:
@@ -238,7 +322,7 @@ def clean_arrival(data: dict, *, today: dt.date) -> dict:
     from gridguard.core.normalize import clean_id_number, clean_name, clean_phone, clean_text, validate_phone
     from gridguard.people.rules import parse_date
 
-    check = _Collect()
+    check = FieldCheck()
     name = clean_name(data.get("name"))
     if not name:
         check.fail("name_required", _("请填写姓名"), "name")
@@ -388,7 +472,7 @@ def symptom_bits(symptoms: Any) -> int:
 
 def clean_check(temperature: object, symptoms: Any) -> tuple[Decimal, int]:
     """A health check's temperature and symptoms; raises FieldErrors naming each wrong one."""
-    check = _Collect()
+    check = FieldCheck()
     value = check(clean_temperature, temperature)
     bits = check(symptom_bits, symptoms)
     check.raise_any()
@@ -402,7 +486,7 @@ def clean_need(kind: object, detail: object) -> tuple[str, str]:
     """A need's kind and text; raises FieldErrors naming each wrong one."""
     from gridguard.control.models import NeedKind
 
-    check = _Collect()
+    check = FieldCheck()
     if kind not in NeedKind.values:
         check.fail("bad_choice", _("请选择需求类型"), "kind")
     text = str(detail or "").strip()

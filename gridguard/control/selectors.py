@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gridguard.accounts.models import User
 from gridguard.accounts.scope import Scope, scope_for
@@ -159,15 +160,14 @@ def my_persons_today(*, user: User, now: dt.datetime | None = None) -> list[Toda
         .order_by("node_path", "id")[:500]
     )
     ids = [o.pk for o in orders]
-    done: dict[int, set[int]] = {}
+    done: dict[int, set[tuple[dt.date, int]]] = {}
     last: dict[int, Any] = {}
     for order_id, slot, slot_date, temperature in (
         HealthCheck.objects.filter(order_id__in=ids, slot_date__gte=today - dt.timedelta(days=1))
         .order_by("at")
         .values_list("order_id", "slot", "slot_date", "temperature")
     ):
-        if slot_date == today:
-            done.setdefault(order_id, set()).add(slot)
+        done.setdefault(order_id, set()).add((slot_date, slot))
         last[order_id] = temperature
     tests: dict[int, list[ScheduledTest]] = {}
     for test in ScheduledTest.objects.filter(
@@ -183,11 +183,15 @@ def my_persons_today(*, user: User, now: dt.datetime | None = None) -> list[Toda
     rows = []
     for order in orders:
         slots = rules.parse_slots(order.check_slots) if order.check_slots else []
+        checked = done.get(order.pk, set())
         rows.append(
             TodayRow(
                 order=order,
                 day_no=rules.day_no(order.start_date, today),
-                slots=[(s.label, s.index in done.get(order.pk, set())) for s in slots],
+                slots=[
+                    (s.label if day == today else _("昨日 {slot}").format(slot=s.label), (day, s.index) in checked)
+                    for day, s in rules.day_slots(now, slots)
+                ],
                 tests_due=tests.get(order.pk, []),
                 alerts=alerts.get(order.pk, 0),
                 last_temperature=last.get(order.pk),
@@ -498,3 +502,82 @@ def team_counts(order: ControlOrder) -> dict[str, int]:
 def team_missing(order: ControlOrder) -> list[str]:
     labels = {role.value: str(role.label) for role in TeamRole}
     return rules.team_missing(team_counts(order), {k.value: v for k, v in TEAM_NEEDS.items()}, labels)
+
+
+# --- policies ---------------------------------------------------------------------------------
+
+
+@dataclass
+class PolicyRow:
+    policy: Any
+    test_days: str
+    next_label: str
+    running: int  # active orders in this stage
+
+
+@dataclass
+class PolicyHistoryRow:
+    change: Any
+    subject: str
+    text: str
+
+
+def policy_rows(policy_set: Any) -> list[PolicyRow]:
+    """A set's policies with their next stage and how many running orders are in each stage."""
+    from gridguard.control.models import Policy
+
+    policies = list(Policy.objects.filter(policy_set=policy_set).order_by("id"))
+    by_id = {p.pk: p for p in policies}
+    running = dict(
+        ControlOrder.objects.filter(status=OrderStatus.ACTIVE, policy__in=policies)
+        .values("policy")
+        .annotate(n=Count("id"))
+        .values_list("policy", "n")
+    )
+    return [
+        PolicyRow(
+            policy=p,
+            test_days="、".join(str(d) for d in p.test_days or []),
+            next_label=str(by_id[p.next_policy_id]) if p.next_policy_id in by_id else "",
+            running=running.get(p.pk, 0),
+        )
+        for p in policies
+    ]
+
+
+def policy_history(policy_set: Any, limit: int = 50) -> list[PolicyHistoryRow]:
+    """The set's changes, newest first, each said in words ("天数：7 → 10；核酸检测日：…")."""
+    from gridguard.control.models import Policy, PolicyChange
+
+    changes = list(
+        PolicyChange.objects.filter(policy_set=policy_set).select_related("actor", "policy").order_by("-at", "-id")[
+            :limit
+        ]
+    )
+    names = {p.pk: str(p) for p in Policy.objects.filter(policy_set=policy_set)}
+    labels = {
+        f: str(getattr(Policy._meta.get_field(f), "verbose_name", f))
+        for f in ("days", "check_slots", "test_days", "next_policy", "note")
+    }
+
+    def shown(key: str, value: Any) -> str:
+        if key == "test_days":
+            return "、".join(str(d) for d in value) or _("无")
+        if key == "next_policy":
+            return names.get(value, _("无")) if value else _("无")
+        return str(value) if value not in (None, "") else _("无")
+
+    rows = []
+    for c in changes:
+        if c.kind == PolicyChange.Kind.CHOOSE:
+            rows.append(PolicyHistoryRow(c, str(policy_set), _("设为当前方案")))
+            continue
+        order = list(labels)  # PostgreSQL's jsonb keeps no key order
+        text = "；".join(
+            f"{labels.get(key, key)}：{shown(key, old)} → {shown(key, new)}"
+            for key, (old, new) in sorted(c.changes.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99)
+        )
+        if c.apply_running:
+            text += "；" + _("已应用到 {n} 个在管对象").format(n=c.applied_orders)
+        rows.append(PolicyHistoryRow(c, str(c.policy) if c.policy else "", text))
+    return rows

@@ -32,6 +32,7 @@ from gridguard.control.models import (
     OrderStatus,
     OrderStep,
     Policy,
+    PolicyChange,
     PolicySet,
     ScheduledTest,
     SelfReportLink,
@@ -103,16 +104,177 @@ def current_policy_set() -> PolicySet:
     return policy_set
 
 
-def policy_set_choose(*, actor: User, policy_set: PolicySet) -> PolicySet:
-    """The town picks the set new orders follow. Orders already running keep their policy."""
+def policy_scope(actor: User | None) -> Scope:
+    """The actor's scope when the role may choose and edit policies (else PermissionDenied)."""
     scope = scope_for(actor)
-    if not scope.everything:
-        raise PermissionDenied(_("只有系统管理员可以切换管控政策方案"))
-    with transaction.atomic():
-        PolicySet.objects.exclude(pk=policy_set.pk).update(is_current=False)
-        PolicySet.objects.filter(pk=policy_set.pk).update(is_current=True)
+    if not scope.has("control.policy"):
+        raise PermissionDenied(_("您的角色不能选择或修改管控政策"))
+    return scope
+
+
+@transaction.atomic
+def policy_set_choose(
+    *, actor: User, policy_set: PolicySet, now: dt.datetime | None = None
+) -> PolicySet:
+    """The town picks the set new orders follow. Orders already running keep their policy."""
+    policy_scope(actor)
+    PolicySet.objects.exclude(pk=policy_set.pk).update(is_current=False)
+    PolicySet.objects.filter(pk=policy_set.pk).update(is_current=True)
+    policy_set.is_current = True
+    PolicyChange.objects.create(
+        policy_set=policy_set, kind=PolicyChange.Kind.CHOOSE, at=now or timezone.now(), actor=actor
+    )
     audit_record(actor=actor, action=AuditLog.Action.CHANGE, obj=policy_set, detail={"is_current": True})
     return policy_set
+
+
+def _check_next_policy(policy: Policy, nxt: Policy | None) -> None:
+    if nxt is None:
+        return
+    if nxt.policy_set_id != policy.policy_set_id:
+        raise ApplicationError("bad_next_policy", _("下一阶段须是同一方案中的政策"), field="next_policy")
+    seen: set[int] = set()
+    step: Policy | None = nxt
+    while step is not None and step.pk not in seen:
+        if step.pk == policy.pk:
+            raise ApplicationError(
+                "bad_next_policy", _("下一阶段不能回到本政策（会循环）"), field="next_policy"
+            )
+        seen.add(step.pk)
+        step = step.next_policy
+    return
+
+
+@transaction.atomic
+def policy_update(
+    *,
+    actor: User | None,
+    policy: Policy,
+    days: Any,
+    check_slots: Any,
+    test_days: Any,
+    next_policy: Policy | None = None,
+    note: str | None = None,
+    apply_running: bool = False,
+    now: dt.datetime | None = None,
+) -> PolicyChange | None:
+    """Edit a policy's days, daily check slots, test days and next stage, recorded in PolicyChange
+    (who, when, old → new). Orders already running keep the stage they were given (their days,
+    slots and tests were copied when the stage began) unless ``apply_running``: then their stage
+    end moves by the change of days, they take the new slots, and their pending tests are
+    rescheduled (tests already sampled or with a result are kept). None when nothing changed."""
+    policy_scope(actor)
+    now = now or timezone.now()
+    check = rules.FieldCheck()
+    values = check(rules.clean_policy, days=days, check_slots=check_slots, test_days=test_days)
+    check(_check_next_policy, policy, next_policy)
+    check.raise_any()
+    assert values is not None
+    new_days, new_slots, new_tests = values
+    new = {
+        "days": new_days,
+        "check_slots": new_slots,
+        "test_days": new_tests,
+        "next_policy": next_policy.pk if next_policy is not None else None,
+        "note": (policy.note if note is None else str(note).strip()[:200]),
+    }
+    old = {
+        "days": policy.days,
+        "check_slots": policy.check_slots,
+        "test_days": [int(d) for d in (policy.test_days or [])],
+        "next_policy": policy.next_policy_id,
+        "note": policy.note,
+    }
+    changes = {key: [old[key], value] for key, value in new.items() if old[key] != value}
+    if not changes:
+        return None
+    old_days = policy.days
+    policy.days, policy.check_slots, policy.test_days = new_days, new_slots, new_tests
+    policy.next_policy, policy.note = next_policy, str(new["note"])
+    policy.save()
+    applied = _apply_to_running(policy, old_days=old_days, actor=actor, now=now) if apply_running else 0
+    change = PolicyChange.objects.create(
+        policy_set_id=policy.policy_set_id,
+        policy=policy,
+        kind=PolicyChange.Kind.EDIT,
+        changes=changes,
+        apply_running=apply_running,
+        applied_orders=applied,
+        at=now,
+        actor=actor,
+    )
+    audit_record(actor=actor, action=AuditLog.Action.CHANGE, obj=policy, detail=changes)
+    return change
+
+
+def _apply_to_running(policy: Policy, *, old_days: int, actor: User | None, now: dt.datetime) -> int:
+    """Running orders take an edited policy: those in its stage move their stage end by the change
+    of days, take its slots and have their pending tests rescheduled; those whose later stages
+    include it have their planned end moved. Returns how many orders changed."""
+    delta = policy.days - old_days
+    chains = {p.pk: p for p in Policy.objects.filter(policy_set_id=policy.policy_set_id)}
+    leads_here = {pk for pk in chains if _chain_has(chains, pk, policy.pk)}
+    orders = list(
+        ControlOrder.objects.select_for_update()
+        .filter(status=OrderStatus.ACTIVE, policy_id__in=leads_here)
+        .order_by("id")
+    )
+    for order in orders:
+        before = {"stage_end": order.stage_end.isoformat(), "end_date": order.end_date.isoformat()}
+        if order.policy_id == policy.pk:
+            order.stage_end = max(order.stage_start, order.stage_end + dt.timedelta(days=delta))
+            order.check_slots = policy.check_slots
+            _reschedule_tests(order, policy)
+        order.end_date = order.stage_end + dt.timedelta(days=_following_days(chains[order.policy_id], chains))
+        order.save(update_fields=["stage_end", "check_slots", "end_date"])
+        _step(
+            order,
+            OrderStep.Kind.POLICY,
+            actor,
+            now=now,
+            detail={
+                "policy": policy.pk,
+                "from": before,
+                "to": {"stage_end": order.stage_end.isoformat(), "end_date": order.end_date.isoformat()},
+            },
+        )
+    return len(orders)
+
+
+def _chain_has(chains: dict[int, Policy], start: int, wanted: int) -> bool:
+    seen: set[int] = set()
+    pk: int | None = start
+    while pk is not None and pk not in seen:
+        if pk == wanted:
+            return True
+        seen.add(pk)
+        pk = chains[pk].next_policy_id if pk in chains else None
+    return False
+
+
+def _reschedule_tests(order: ControlOrder, policy: Policy) -> None:
+    """The stage's tests after its policy changed: the new test days (the policy's last day is the
+    stage's last day, extensions included); pending tests no longer scheduled are cancelled, tests
+    sampled or with a result are kept."""
+    length = (order.stage_end - order.stage_start).days + 1
+    wanted: dict[dt.date, int] = {}
+    for n in policy.test_days or []:
+        day = length if int(n) >= policy.days else int(n)
+        wanted[order.stage_start + dt.timedelta(days=day - 1)] = day
+    existing = ScheduledTest.objects.filter(order=order, policy=policy, date__gte=order.stage_start).exclude(
+        result=TestResult.CANCELLED
+    )
+    have: set[dt.date] = set()
+    for test in existing:
+        if test.result == TestResult.PENDING and test.date not in wanted:
+            ScheduledTest.objects.filter(pk=test.pk).update(result=TestResult.CANCELLED)
+        else:
+            have.add(test.date)
+    ScheduledTest.objects.bulk_create(
+        ScheduledTest(order=order, policy=policy, day_no=n, date=date)
+        for date, n in sorted(wanted.items())
+        if date not in have
+    )
 
 
 def policy_for(category: str, measure: str, policy_set: PolicySet | None = None) -> Policy:
@@ -133,12 +295,18 @@ def policy_for(category: str, measure: str, policy_set: PolicySet | None = None)
     return policy
 
 
-def _following_days(policy: Policy) -> int:
-    days, seen, nxt = 0, {policy.pk}, policy.next_policy
+def _following_days(policy: Policy, chains: dict[int, Policy] | None = None) -> int:
+    """Days of the stages after ``policy`` (``chains``: the set's policies by id, to read no more)."""
+    def after(p: Policy) -> Policy | None:
+        if chains is not None:
+            return chains.get(p.next_policy_id) if p.next_policy_id else None
+        return p.next_policy
+
+    days, seen, nxt = 0, {policy.pk}, after(policy)
     while nxt is not None and nxt.pk not in seen:
         seen.add(nxt.pk)
         days += nxt.days
-        nxt = nxt.next_policy
+        nxt = after(nxt)
     return days
 
 

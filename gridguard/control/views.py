@@ -25,6 +25,7 @@ from gridguard.control.forms import (
     NeedUpdateForm,
     OrderForm,
     PlaceForm,
+    PolicyForm,
     ReleaseForm,
     ResolveForm,
     TestResultForm,
@@ -39,6 +40,8 @@ from gridguard.control.models import (
     Measure,
     NeedStatus,
     OrderStatus,
+    Policy,
+    PolicySet,
     ScheduledTest,
     Symptom,
     TeamRole,
@@ -513,3 +516,80 @@ def need_update(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("已更新"))
     return redirect(request.POST.get("next") or reverse("control:needs"))
+
+
+@login_required
+def policies(request: HttpRequest) -> HttpResponse:
+    """管控政策: choose the town's policy set; each policy's values, and their history."""
+    services.policy_scope(current_user(request))
+    if request.method == "POST":
+        chosen = PolicySet.objects.filter(pk=int_param(request.POST.get("policy_set")) or 0).first()
+        if chosen is None:
+            messages.error(request, _("请选择方案"))
+        else:
+            services.policy_set_choose(actor=current_user(request), policy_set=chosen)
+            messages.success(request, _("已将“{name}”设为当前方案").format(name=chosen.name))
+        return redirect("control:policies")
+    sets = list(PolicySet.objects.order_by("id"))
+    current = next((p for p in sets if p.is_current), sets[0] if sets else None)
+    shown_id = int_param(request.GET.get("set"))
+    shown = next((p for p in sets if p.pk == shown_id), current)
+    return render(
+        request,
+        "control/policies.html",
+        {
+            "sets": sets,
+            "current": current,
+            "shown": shown,
+            "rows": selectors.policy_rows(shown) if shown else [],
+            "history": selectors.policy_history(shown) if shown else [],
+        },
+    )
+
+
+@login_required
+def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    services.policy_scope(current_user(request))
+    policy = Policy.objects.select_related("policy_set").filter(pk=pk).first()
+    if policy is None:
+        raise Http404()
+    rows = {r.policy.pk: r for r in selectors.policy_rows(policy.policy_set)}
+    others = [r.policy for r in rows.values() if r.policy.pk != policy.pk]
+    form = PolicyForm(
+        request.POST or None,
+        policies=others,
+        running=rows[policy.pk].running,
+        initial={
+            "days": policy.days,
+            "check_slots": policy.check_slots,
+            "test_days": ", ".join(str(d) for d in policy.test_days or []),
+            "next_policy": policy.next_policy_id or "",
+            "note": policy.note,
+        },
+    )
+    back = reverse("control:policies") + f"?set={policy.policy_set_id}"
+
+    def run(data: dict[str, Any]) -> Any:
+        nxt = next((p for p in others if str(p.pk) == data["next_policy"]), None)
+        return services.policy_update(
+            actor=current_user(request),
+            policy=policy,
+            days=data["days"],
+            check_slots=data["check_slots"],
+            test_days=data["test_days"],
+            next_policy=nxt,
+            note=data["note"],
+            apply_running=data["apply_running"],
+        )
+
+    return form_page(
+        request,
+        form,
+        template="control/form.html",
+        run=run,
+        done=lambda _change: redirect(back),
+        context={
+            "title": _("修改政策：{policy}（{set}）").format(policy=policy, set=policy.policy_set.name),
+            "back": back,
+        },
+    )

@@ -531,6 +531,30 @@ def test_policy_sets(client, bob):
     assert close["days"] == 7 and close["next_policy_id"] and close["test_days"] == [1, 2, 3, 5, 7]
 
 
+def test_policies_are_chosen_and_edited_through_the_api(client, bob, street_official):
+    from gridguard.control.models import Policy, PolicySet
+
+    seeds = PolicySet.objects.get(code="seeds_14d")
+    policy = Policy.objects.get(policy_set__code="national_9", category="close_contact", measure="central")
+    client.force_login(bob)
+    assert _post(client, f"/api/control/policy-sets/{seeds.pk}/choose", {}).status_code == 403
+    client.force_login(street_official)
+    assert _post(client, f"/api/control/policy-sets/{seeds.pk}/choose", {}).status_code == 200
+    assert PolicySet.objects.get(is_current=True) == seeds
+    bad = client.put(
+        f"/api/control/policies/{policy.pk}",
+        {"days": 0, "check_slots": "x", "test_days": [1]},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400 and {e["field"] for e in bad.json()["errors"]} == {"days", "check_slots"}
+    good = client.put(
+        f"/api/control/policies/{policy.pk}",
+        {"days": 8, "check_slots": "20:00-08:00", "test_days": [1, 8], "next_policy_id": policy.next_policy_id},
+        content_type="application/json",
+    )
+    assert good.status_code == 200 and good.json()["days"] == 8 and good.json()["check_slots"] == "20:00-08:00"
+
+
 def test_device_token_reaches_the_control_api(client, charlie, orders):
     _, key = device_token_create(actor=charlie, user=charlie, name="平板")
     response = client.get("/api/control/orders", headers={"Authorization": f"Bearer {key}"})

@@ -37,8 +37,10 @@ def test_parse_slots_refuses_bad_format(text):
         ("06:00-12:00,11:00-20:00", "11:00-20:00"),  # overlaps the first
         ("12:00-20:00,06:00-12:00", "06:00-12:00"),  # out of order
         ("12:00-12:00", "12:00-12:00"),  # empty
-        ("20:00-08:00", "20:00-08:00"),  # backwards
         ("18:00-24:30", "18:00-24:30"),  # past midnight
+        ("24:00-06:00", "24:00-06:00"),  # starts at the next midnight
+        ("06:00-12:00,20:00-07:00", "20:00-07:00"),  # runs into the next day's first slot
+        ("20:00-08:00,08:00-12:00", "08:00-12:00"),  # a slot after the one that crosses midnight
     ],
 )
 def test_parse_slots_refuses_overlapping_or_backwards(text, bad):
@@ -46,6 +48,53 @@ def test_parse_slots_refuses_overlapping_or_backwards(text, bad):
         rules.parse_slots(text)
     assert err.value.code == "bad_slot" and err.value.field == "check_slots"
     assert "不重叠" in err.value.message and bad in err.value.message
+
+
+def test_a_slot_may_cross_midnight():
+    slots = rules.parse_slots("08:00-20:00,20:00-08:00")
+    assert slots == [Slot(0, 480, 1200), Slot(1, 1200, 1920)]
+    assert [s.label for s in slots] == ["08:00-20:00", "20:00-08:00"]
+    assert slots[1].crosses_midnight and not slots[0].crosses_midnight
+    assert rules.parse_slots("22:00-00:00") == [Slot(0, 1320, 1440)]  # ends at midnight
+    night = rules.parse_slots("20:00-08:00")[0]
+    assert night.starts_at(dt.date(2026, 3, 5)) == local(2026, 3, 5, 20)
+    assert night.ends_at(dt.date(2026, 3, 5)) == local(2026, 3, 6, 8)
+
+
+def test_a_check_after_midnight_counts_for_the_slot_that_began_the_evening_before():
+    slots = rules.parse_slots("08:00-20:00,20:00-08:00")
+    assert rules.slot_of(local(2026, 3, 5, 21), slots) == (dt.date(2026, 3, 5), 1)
+    assert rules.slot_of(local(2026, 3, 6, 3), slots) == (dt.date(2026, 3, 5), 1)
+    assert rules.slot_of(local(2026, 3, 6, 7, 59), slots) == (dt.date(2026, 3, 5), 1)
+    assert rules.slot_of(local(2026, 3, 6, 8), slots) == (dt.date(2026, 3, 6), 0)
+    gapped = rules.parse_slots("09:00-12:00,20:00-06:00")
+    assert rules.slot_of(local(2026, 3, 6, 5), gapped) == (dt.date(2026, 3, 5), 1)
+    assert rules.slot_of(local(2026, 3, 6, 7), gapped) == (dt.date(2026, 3, 6), 0)  # between: the next
+
+
+def test_a_slot_across_midnight_ends_the_next_morning():
+    slots = rules.parse_slots("08:00-20:00,20:00-08:00")
+    night = (dt.date(2026, 3, 5), slots[1])
+    assert night not in rules.ended_slots(local(2026, 3, 6, 7, 59), slots)
+    assert night in rules.ended_slots(local(2026, 3, 6, 8), slots)
+    assert (dt.date(2026, 3, 6), slots[1]) not in rules.ended_slots(local(2026, 3, 6, 23), slots)
+
+
+def test_open_slots_of_the_day_include_last_nights_until_it_ends():
+    slots = rules.parse_slots("08:00-20:00,20:00-08:00")
+    at_three = rules.day_slots(local(2026, 3, 6, 3), slots)
+    assert at_three == [
+        (dt.date(2026, 3, 5), slots[1]),
+        (dt.date(2026, 3, 6), slots[0]),
+        (dt.date(2026, 3, 6), slots[1]),
+    ]
+    assert rules.day_slots(local(2026, 3, 6, 9), slots) == [
+        (dt.date(2026, 3, 6), slots[0]),
+        (dt.date(2026, 3, 6), slots[1]),
+    ]
+    assert rules.day_slots(local(2026, 3, 6, 9), rules.parse_slots(TWICE)) == [
+        (dt.date(2026, 3, 6), s) for s in rules.parse_slots(TWICE)
+    ]
 
 
 def test_adjacent_slots_are_allowed():

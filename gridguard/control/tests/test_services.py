@@ -18,6 +18,7 @@ from gridguard.control.models import (
     OrderStatus,
     OrderStep,
     Policy,
+    PolicyChange,
     PolicySet,
     ScheduledTest,
     Symptom,
@@ -82,16 +83,139 @@ def test_national_9_is_the_current_policy_set(db):
     assert direct.category == "" and direct.days == 7
 
 
-def test_only_the_admin_switches_the_policy_set(persons, admin_user, bob):
+def test_only_the_policy_right_switches_the_policy_set(persons, admin_user, street_official, bob):
     seeds = PolicySet.objects.get(code="seeds_14d")
     with pytest.raises(PermissionDenied):
         services.policy_set_choose(actor=bob, policy_set=seeds)
+    services.policy_set_choose(actor=street_official, policy_set=seeds, now=START)
+    change = PolicyChange.objects.get()
+    assert (change.kind, change.policy_set, change.actor, change.at) == ("choose", seeds, street_official, START)
     services.policy_set_choose(actor=admin_user, policy_set=seeds)
     assert list(PolicySet.objects.filter(is_current=True).values_list("code", flat=True)) == ["seeds_14d"]
     order = _order(bob, persons.zs)
     assert order.policy.policy_set == seeds
     assert (order.stage_end, order.end_date) == (dt.date(2026, 3, 14), dt.date(2026, 3, 14))
     assert [n for n, _d, _r in _tests(order)] == [1, 14]
+
+
+def _close_contact_policy():
+    return Policy.objects.get(policy_set__code="national_9", category=Category.CLOSE_CONTACT, measure="central")
+
+
+def test_a_policy_is_edited_with_history_and_running_orders_keep_their_stage(persons, street_official, bob):
+    order = _order(bob, persons.zs)
+    policy = _close_contact_policy()
+    services.policy_update(
+        actor=street_official,
+        policy=policy,
+        days="10",
+        check_slots="08:00-20:00,20:00-08:00",
+        test_days="1, 4, 7，10",
+        next_policy=policy.next_policy,
+        note="按上级通知调整",
+        now=local(2026, 3, 2, 9),
+    )
+    policy.refresh_from_db()
+    assert (policy.days, policy.check_slots, policy.test_days) == (10, "08:00-20:00,20:00-08:00", [1, 4, 7, 10])
+    change = PolicyChange.objects.get(kind="edit")
+    assert change.policy == policy and change.actor == street_official and change.applied_orders == 0
+    assert change.changes == {
+        "days": [7, 10],
+        "check_slots": ["06:00-12:00,12:00-20:00", "08:00-20:00,20:00-08:00"],
+        "test_days": [[1, 2, 3, 5, 7], [1, 4, 7, 10]],
+        "note": ["", "按上级通知调整"],
+    }
+    # the running order keeps what it was ordered with
+    order.refresh_from_db()
+    assert (order.stage_end, order.end_date, order.check_slots) == (
+        dt.date(2026, 3, 7),
+        dt.date(2026, 3, 10),
+        "06:00-12:00,12:00-20:00",
+    )
+    assert [n for n, _d, _r in _tests(order)] == [1, 2, 3, 5, 7]
+    # a new order follows the new policy
+    new = _order(street_official, persons.ww, now=local(2026, 3, 2, 10))
+    assert (new.stage_end, new.end_date, new.check_slots) == (
+        dt.date(2026, 3, 11),
+        dt.date(2026, 3, 14),
+        "08:00-20:00,20:00-08:00",
+    )
+    assert [n for n, _d, _r in _tests(new)] == [1, 4, 7, 10]
+
+
+def test_an_edit_applied_to_running_orders_moves_their_stage_and_tests(persons, street_official, bob):
+    order = _order(bob, persons.zs)
+    _negative(bob, order, local(2026, 3, 2, 10), day_no__lte=2)
+    services.order_extend(actor=bob, order=order, days=2, now=local(2026, 3, 2, 11))  # to 3-9, test moved
+    policy = _close_contact_policy()
+    services.policy_update(
+        actor=street_official,
+        policy=policy,
+        days=10,
+        check_slots="07:00-19:00",
+        test_days=[1, 4, 10],
+        next_policy=policy.next_policy,
+        apply_running=True,
+        now=local(2026, 3, 3, 9),
+    )
+    order.refresh_from_db()
+    # three more days on top of the two of the extension; the last-day test on the new last day
+    assert (order.stage_end, order.end_date, order.check_slots) == (
+        dt.date(2026, 3, 12),
+        dt.date(2026, 3, 15),
+        "07:00-19:00",
+    )
+    assert _tests(order) == [
+        (1, dt.date(2026, 3, 1), "negative"),
+        (2, dt.date(2026, 3, 2), "negative"),  # done: kept
+        (3, dt.date(2026, 3, 3), "cancelled"),
+        (4, dt.date(2026, 3, 4), "pending"),
+        (5, dt.date(2026, 3, 5), "cancelled"),
+        (9, dt.date(2026, 3, 9), "cancelled"),  # the extension's last day: no longer the last
+        (12, dt.date(2026, 3, 12), "pending"),
+    ]
+    assert PolicyChange.objects.get(kind="edit").applied_orders == 1
+    assert _steps(order)[-1] == OrderStep.Kind.POLICY
+
+
+def test_a_policy_edit_is_checked_naming_every_wrong_field(street_official):
+    policy = _close_contact_policy()
+    with pytest.raises(ApplicationError) as err:
+        services.policy_update(
+            actor=street_official,
+            policy=policy,
+            days="0",
+            check_slots="8点到12点",
+            test_days="1, 9",
+            next_policy=policy,
+        )
+    assert {e.field for e in err.value.errors} == {"days", "check_slots", "next_policy"}  # type: ignore[attr-defined]
+    with pytest.raises(ApplicationError) as err:
+        services.policy_update(actor=street_official, policy=policy, days=7, check_slots="", test_days="8")
+    assert {e.field for e in err.value.errors} == {"check_slots", "test_days"}  # type: ignore[attr-defined]
+    # a next stage that leads back here, or one of another set, is refused
+    following = policy.next_policy
+    with pytest.raises(ApplicationError) as err:
+        services.policy_update(
+            actor=street_official, policy=following, days=3, check_slots=TWICE, test_days=[3], next_policy=policy
+        )
+    assert err.value.field == "next_policy"
+    other = Policy.objects.filter(policy_set__code="seeds_14d").first()
+    with pytest.raises(ApplicationError) as err:
+        services.policy_update(
+            actor=street_official, policy=policy, days=7, check_slots=TWICE, test_days=[7], next_policy=other
+        )
+    assert err.value.field == "next_policy"
+    assert not PolicyChange.objects.exists()
+
+
+def test_only_the_policy_right_edits_a_policy(bob, alice):
+    policy = _close_contact_policy()
+    for user in (bob, alice):
+        with pytest.raises(PermissionDenied):
+            services.policy_update(actor=user, policy=policy, days=8, check_slots=TWICE, test_days=[1])
+    policy.refresh_from_db()
+    assert policy.days == 7
 
 
 # --- orders ---------------------------------------------------------------------------------
@@ -544,6 +668,41 @@ def test_missed_checks_across_midnight_in_shanghai(persons, bob):
     assert services.missed_checks_detect(now=utc(2026, 11, 24, 16, 5)) == 1
     assert _missed(order) == [(order.pk, dt.date(2026, 11, 24), 0), (order.pk, dt.date(2026, 11, 24), 1)]
     assert services.missed_checks_detect(now=utc(2026, 11, 24, 16, 5)) == 0
+
+
+NIGHT = "08:00-20:00,20:00-08:00"
+
+
+def test_a_slot_across_midnight_is_missed_only_once_it_ends_the_next_morning(persons, bob, charlie):
+    zs = _order(bob, persons.zs, now=local(2026, 3, 1, 7))
+    ww = _order(charlie, persons.ww, now=local(2026, 3, 1, 7))
+    ControlOrder.objects.filter(pk__in=[zs.pk, ww.pk]).update(check_slots=NIGHT)
+    zs.refresh_from_db()
+    services.check_record(order=zs, temperature="36.5", actor=bob, now=local(2026, 3, 1, 10))
+    # 张三 is checked at 03:00: that counts for the night slot that began on the 1st
+    result = services.check_record(order=zs, temperature="36.6", actor=bob, now=local(2026, 3, 2, 3))
+    assert (result.check.slot_date, result.check.slot) == (dt.date(2026, 3, 1), 1)
+    day = dt.date(2026, 3, 1)
+    # at 23:00 on the 1st the night slot is still running; 王五 has missed the day slot only
+    assert services.missed_checks_detect(now=local(2026, 3, 1, 23)) == 1
+    assert _missed() == [(ww.pk, day, 0)]
+    # 07:59 on the 2nd: still running
+    assert services.missed_checks_detect(now=local(2026, 3, 2, 7, 59)) == 0
+    # 08:00 on the 2nd: it has ended; 王五 missed it, 张三 did not
+    assert services.missed_checks_detect(now=local(2026, 3, 2, 8)) == 1
+    assert _missed() == [(ww.pk, day, 0), (ww.pk, day, 1)]
+    assert Alert.objects.get(order=ww, slot=1).detail == "2026-03-01 20:00-08:00 未测体温"
+
+
+def test_the_today_list_shows_last_nights_slot_until_it_ends(persons, staff, bob, doctor):
+    order = _order(bob, persons.zs, now=local(2026, 3, 1, 7))
+    ControlOrder.objects.filter(pk=order.pk).update(check_slots=NIGHT)
+    order.refresh_from_db()
+    services.check_record(order=order, temperature="36.6", actor=doctor, now=local(2026, 3, 2, 3))
+    [row] = selectors.my_persons_today(user=doctor, now=local(2026, 3, 2, 3, 30))
+    assert row.slots == [("昨日 20:00-08:00", True), ("08:00-20:00", False), ("20:00-08:00", False)]
+    [row] = selectors.my_persons_today(user=doctor, now=local(2026, 3, 2, 9))
+    assert row.slots == [("08:00-20:00", False), ("20:00-08:00", False)]
 
 
 def test_a_late_check_closes_the_missed_alert(persons, bob):

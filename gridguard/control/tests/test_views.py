@@ -338,3 +338,91 @@ def test_the_order_and_the_team_card_show_the_typed_address(client, town, alice,
     client.force_login(bob)
     card = client.get(reverse("control:today")).content.decode()
     assert "东门外老街 12号院" in card
+
+
+def test_the_policy_page_is_for_the_policy_right(client, bob, street_official):
+    client.force_login(bob)
+    assert reverse("control:policies") not in client.get(reverse("control:orders")).content.decode()
+    assert client.get(reverse("control:policies")).status_code == 403
+    client.force_login(street_official)
+    assert reverse("control:policies") in client.get(reverse("control:orders")).content.decode()
+    page = client.get(reverse("control:policies")).content.decode()
+    assert "国家防控方案第九版（2022）" in page and "14天隔离（2020年镇村方案）" in page
+
+
+def test_an_official_chooses_the_policy_set_and_edits_a_policy(client, street_official):
+    from gridguard.control.models import Policy, PolicySet
+
+    client.force_login(street_official)
+    seeds = PolicySet.objects.get(code="seeds_14d")
+    response = client.post(reverse("control:policies"), {"policy_set": seeds.pk})
+    assert response.status_code == 302
+    assert PolicySet.objects.get(is_current=True) == seeds
+
+    policy = Policy.objects.get(policy_set__code="national_9", category="close_contact", measure="central")
+    url = reverse("control:policy_edit", args=[policy.pk])
+    assert client.get(url).status_code == 200
+    bad = client.post(url, {"days": "0", "check_slots": "早上", "test_days": "1,x", "next_policy": ""})
+    text = bad.content.decode()
+    assert bad.status_code == 200 and "天数" in text and "检测时段格式" in text and "核酸检测日" in text
+    good = client.post(
+        url,
+        {
+            "days": "8",
+            "check_slots": "08:00-20:00,20:00-08:00",
+            "test_days": "1,2,3,5,8",
+            "next_policy": str(policy.next_policy_id),
+            "note": "",
+        },
+    )
+    assert good.status_code == 302
+    policy.refresh_from_db()
+    assert (policy.days, policy.test_days) == (8, [1, 2, 3, 5, 8])
+    page = client.get(reverse("control:policies") + f"?set={policy.policy_set_id}").content.decode()
+    assert 'id="policy-history"' in page and "镇干部" in page and "7 → 8" in page and "20:00-08:00" in page
+
+
+def test_the_admin_saves_the_9th_edition_unchanged(client, admin_user):
+    import json
+
+    from gridguard.control.models import PolicyChange, PolicySet
+
+    client.force_login(admin_user)
+    national = PolicySet.objects.get(code="national_9")
+    url = reverse("admin:control_policyset_change", args=[national.pk])
+    assert client.get(url).status_code == 200
+    policies = list(national.policies.order_by("id"))
+    data = {
+        "code": national.code,
+        "name": national.name,
+        "description": national.description,
+        "policies-TOTAL_FORMS": str(len(policies)),
+        "policies-INITIAL_FORMS": str(len(policies)),
+        "policies-MIN_NUM_FORMS": "0",
+        "policies-MAX_NUM_FORMS": "1000",
+    }
+    for i, p in enumerate(policies):
+        data.update(
+            {
+                f"policies-{i}-id": str(p.pk),
+                f"policies-{i}-policy_set": str(national.pk),
+                f"policies-{i}-category": p.category,
+                f"policies-{i}-measure": p.measure,
+                f"policies-{i}-days": str(p.days),
+                f"policies-{i}-check_slots": p.check_slots,
+                f"policies-{i}-test_days": json.dumps(p.test_days),
+                f"policies-{i}-next_policy": str(p.next_policy_id or ""),
+                f"policies-{i}-note": p.note,
+            }
+        )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert not PolicyChange.objects.exists()
+    # a change through the admin is checked by the same rules, and recorded
+    daily = next(i for i, p in enumerate(policies) if p.measure == "daily_monitoring")
+    bad = client.post(url, {**data, f"policies-{daily}-test_days": "9", f"policies-{daily}-check_slots": "x"})
+    assert bad.status_code == 200 and "核酸检测日" in bad.content.decode()
+    good = client.post(url, {**data, f"policies-{daily}-test_days": "7", f"policies-{daily}-days": "14"})
+    assert good.status_code == 302
+    change = PolicyChange.objects.get()
+    assert change.actor == admin_user and change.changes == {"days": [7, 14], "test_days": [[], [7]]}
