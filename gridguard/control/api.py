@@ -14,6 +14,7 @@ from ninja import Query, Router, Schema
 
 from gridguard.accounts.models import User
 from gridguard.accounts.scope import current_user, scope_for
+from gridguard.accounts.services import client_ip
 from gridguard.control import selectors, services
 from gridguard.control.models import (
     TEAM_NEEDS,
@@ -781,6 +782,7 @@ class SlotOut(Schema):
 
 class TodayOut(Schema):
     order: OrderOut
+    phone: str  # in full: the team calls the person (an audited need-to-know reveal)
     day_no: int
     slots: list[SlotOut]
     tests_due: list[TestOut]
@@ -794,10 +796,13 @@ class TodayOut(Schema):
     summary="我的管控对象: the orders whose three-to-one team the user is on, with today's slots",
 )
 def my_persons(request: HttpRequest) -> list[TodayOut]:
-    rows = selectors.my_persons_today(user=current_user(request))
+    user = current_user(request)
+    rows = selectors.my_persons_today(user=user)
+    phones = services.team_phones(actor=user, orders=[r.order for r in rows], ip=client_ip(request))
     return [
         TodayOut(
             order=OrderOut.of(r.order, has_alert=r.alerts > 0),
+            phone=phones.get(r.order.pk, ""),
             day_no=r.day_no,
             slots=[SlotOut(label=label, done=done) for label, done in r.slots],
             tests_due=[TestOut.of(t) for t in r.tests_due],

@@ -144,6 +144,7 @@ class TodayRow:
     tests_due: list[ScheduledTest]
     alerts: int
     last_temperature: Any
+    phone: str = ""  # for the team: set by the caller through services.team_phones (audited)
 
 
 def my_persons_today(*, user: User, now: dt.datetime | None = None) -> list[TodayRow]:

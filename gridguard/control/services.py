@@ -837,6 +837,49 @@ def team_set(
     return list(TeamMember.objects.filter(order=order))
 
 
+# --- the team's phone ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def team_phones(
+    *, actor: User | None, orders: Iterable[ControlOrder], now: dt.datetime | None = None, ip: str | None = None
+) -> dict[int, str]:
+    """The phones of the persons whose three-to-one team ``actor`` is on (order id → phone), shown
+    in full whatever the role may reveal: the team must call them. Each is a need-to-know reveal,
+    recorded in the audit log at most once per order, member and local day (the first view of
+    the day; two views at the very same moment may both record)."""
+    orders = [o for o in orders if o.person.phone]
+    if actor is None or not orders:
+        return {}
+    mine = set(
+        TeamMember.objects.filter(user=actor, order_id__in=[o.pk for o in orders]).values_list("order_id", flat=True)
+    )
+    shown = [o for o in orders if o.pk in mine]
+    if not shown:
+        return {}
+    now = now or timezone.now()
+    midnight = dt.datetime.combine(rules.local_date(now), dt.time(0), tzinfo=rules.local_tz())
+    seen = set(
+        AuditLog.objects.filter(
+            actor=actor,
+            action=AuditLog.Action.REVEAL,
+            object_type=ControlOrder._meta.label_lower,
+            object_id__in=[str(o.pk) for o in shown],
+            at__gte=midnight,
+        ).values_list("object_id", flat=True)
+    )
+    for order in shown:
+        if str(order.pk) not in seen:
+            audit_record(
+                actor=actor,
+                action=AuditLog.Action.REVEAL,
+                obj=order,
+                ip=ip,
+                detail={"fields": ["联系电话"], "reason": "三包一成员联系管控对象"},
+            )
+    return {o.pk: o.person.phone for o in shown}
+
+
 # --- health checks and alerts ---------------------------------------------------------------
 
 

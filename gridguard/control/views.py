@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridguard.accounts.scope import current_user, scope_for
+from gridguard.accounts.services import client_ip
 from gridguard.control import selectors, services
 from gridguard.control.forms import (
     CancelForm,
@@ -147,12 +148,14 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(request, pk)
     view = selectors.order_view(order)
     scope = scope_for(request.user)
+    phones = services.team_phones(actor=current_user(request), orders=[order], ip=client_ip(request))
     return render(
         request,
         "control/order.html",
         {
             "v": view,
             "order": order,
+            "team_phone": phones.get(order.pk, ""),
             "check_form": CheckForm(),
             "need_form": NeedForm(),
             "result_form": TestResultForm(),
@@ -362,8 +365,16 @@ def test_result(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def today(request: HttpRequest) -> HttpResponse:
     """三包一成员的“我的管控对象”: today's checks, tests and alerts, phone first."""
-    rows = selectors.my_persons_today(user=current_user(request))
-    return render(request, "control/today.html", {"rows": rows, "symptom_choices": Symptom.choices})
+    user = current_user(request)
+    rows = selectors.my_persons_today(user=user)
+    phones = services.team_phones(actor=user, orders=[r.order for r in rows], ip=client_ip(request))
+    for row in rows:
+        row.phone = phones.get(row.order.pk, "")
+    return render(
+        request,
+        "control/today.html",
+        {"rows": rows, "symptom_choices": Symptom.choices, "today": timezone.localdate()},
+    )
 
 
 def _alert_context(request: HttpRequest) -> dict[str, Any]:

@@ -2,8 +2,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from conftest import _user, idno
+from gridguard.accounts.scope import scope_for
 from gridguard.control import selectors, services
 from gridguard.control.models import (
     Alert,
@@ -367,6 +369,47 @@ def test_a_team_member_without_jurisdiction_sees_the_order(persons, staff, bob, 
     rows = selectors.my_persons_today(user=doctor, now=local(2026, 3, 1, 13))
     assert [r.order for r in rows] == [order]
     assert rows[0].day_no == 1 and [t.day_no for t in rows[0].tests_due] == [1]
+
+
+# --- the team's phone -------------------------------------------------------------------------
+
+
+def test_the_team_sees_the_persons_phone_once_audited_per_day(persons, staff, bob, charlie, town):
+    from gridguard.accounts.models import AuditLog
+    from gridguard.grids.models import Duty, StaffAssignment
+
+    order = _order(bob, persons.zs)
+    mine = StaffAssignment.objects.create(node=town.a1, duty=Duty.GRID_WORKER, name="鲍勃", user=bob)
+    services.team_set(
+        actor=bob,
+        order=order,
+        members=[
+            ("town_cadre", staff.cadre.pk),
+            ("village_cadre", staff.committee1.pk),
+            ("village_cadre", mine.pk),
+            ("medic", staff.medic.pk),
+        ],
+    )
+    assert not scope_for(bob).has("people.reveal")  # a grid worker's role may not reveal
+    assert services.team_phones(actor=bob, orders=[order]) == {order.pk: "13812345678"}
+    reveals = AuditLog.objects.filter(action=AuditLog.Action.REVEAL, actor=bob)
+    assert reveals.count() == 1
+    record = reveals.get()
+    assert (record.object_type, record.object_id, record.node_path) == (
+        "control.controlorder",
+        str(order.pk),
+        order.node_path,
+    )
+    assert record.detail == {"fields": ["联系电话"], "reason": "三包一成员联系管控对象"}
+    # the same day: no second record; the next day: one more
+    services.team_phones(actor=bob, orders=[order])
+    assert reveals.count() == 1
+    reveals.update(at=timezone.now() - dt.timedelta(days=1))
+    services.team_phones(actor=bob, orders=[order])
+    assert reveals.count() == 2
+    # not on the team (charlie), or a person without a phone: nothing shown, nothing recorded
+    assert services.team_phones(actor=charlie, orders=[order]) == {}
+    assert not AuditLog.objects.filter(action=AuditLog.Action.REVEAL, actor=charlie).exists()
 
 
 # --- release --------------------------------------------------------------------------------

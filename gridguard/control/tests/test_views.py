@@ -426,3 +426,25 @@ def test_the_admin_saves_the_9th_edition_unchanged(client, admin_user):
     assert good.status_code == 302
     change = PolicyChange.objects.get()
     assert change.actor == admin_user and change.changes == {"days": [7, 14], "test_days": [[], [7]]}
+
+
+def test_the_team_calls_the_person_from_its_cards(client, town, bob, charlie, alice):
+    from gridguard.accounts.models import AuditLog
+    from gridguard.control.models import TeamMember
+
+    person = person_register(
+        actor=alice, data={"name": "赵六", "id_number": idno(1985, 7), "phone": "13712345678"}, node=town.a1
+    )
+    order = services.order_create(actor=alice, person=person, category="secondary_contact", measure="home")
+    TeamMember.objects.create(order=order, role="village_cadre", user=bob, name="鲍勃")
+    client.force_login(bob)
+    for url in (reverse("control:today"), reverse("control:order", args=[order.pk])):
+        page = client.get(url).content.decode()
+        assert 'href="tel:13712345678"' in page
+    assert AuditLog.objects.filter(action="reveal", actor=bob, object_id=str(order.pk)).count() == 1
+    api = client.get("/api/control/my-persons").json()
+    assert api[0]["phone"] == "13712345678"
+    # an official of the community who is not on the team sees the mask, as before
+    client.force_login(alice)
+    page = client.get(reverse("control:order", args=[order.pk])).content.decode()
+    assert "tel:" not in page and "137****5678" in page
