@@ -887,7 +887,7 @@ class ArrivalPage(Schema):
 class VerifyIn(Schema):
     person_id: int | None = None
     household_id: int | None = None
-    measure: str = ""
+    measure: str = ""  # required: a measure, or "none" for 无需管控
     category: str = Category.MEDIUM_RISK_ARRIVAL.value
     place: str = ""
     note: str = ""
@@ -914,7 +914,7 @@ def arrivals_list(
 @router.post(
     "/control/arrivals/{report_id}/verify",
     response=ArrivalOut,
-    summary="核实报备: a measure (an order is made) or measure '' (no measure)",
+    summary="核实报备: a measure (an order is made) or measure 'none' (无需管控); no default",
 )
 def arrival_verify(request: HttpRequest, report_id: int, payload: VerifyIn) -> ArrivalOut:
     scope = scope_for(request.user)
@@ -925,7 +925,7 @@ def arrival_verify(request: HttpRequest, report_id: int, payload: VerifyIn) -> A
         report=report,
         person=person,
         household_id=payload.household_id,
-        measure=_choice(payload.measure, Measure, "measure"),
+        measure=payload.measure,
         category=payload.category,
         place=payload.place,
         note=payload.note,

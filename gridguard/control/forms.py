@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gridguard.control.models import Category, Measure, NeedKind, NeedStatus, Symptom, TestResult
+from gridguard.control.models import NO_MEASURE, Category, Measure, NeedKind, NeedStatus, Symptom, TestResult
 from gridguard.core.identity import ID_TYPE_CHOICES
 from gridguard.grids.models import GridNode
 from gridguard.imports.forms import NodeChoiceField
@@ -142,8 +142,11 @@ class NeedUpdateForm(forms.Form):
 
 
 class VerifyForm(forms.Form):
+    # No default: "无需管控" is a decision like any measure, chosen on purpose.
     measure = forms.ChoiceField(
-        label=_("处理决定"), choices=[("", _("无需管控"))] + list(Measure.choices), required=False
+        label=_("处理决定"),
+        choices=[("", _("请选择")), (NO_MEASURE, _("无需管控"))] + list(Measure.choices),
+        required=False,
     )
     category = forms.ChoiceField(
         label=_("类别"), choices=Category.choices, initial=Category.MEDIUM_RISK_ARRIVAL

@@ -33,6 +33,9 @@ class Measure(models.TextChoices):
     DAILY_MONITORING = "daily_monitoring", _("日常健康监测")
 
 
+# The decision of a verifier who orders no measure for an arrival (无需管控).
+NO_MEASURE = "none"
+
 # Measures under which the person stays at home: their household is marked.
 HOME_MEASURES = (Measure.HOME_ISOLATION, Measure.HOME_MONITORING)
 

@@ -30,7 +30,7 @@ from gridguard.control.models import (
     TeamRole,
     TestResult,
 )
-from gridguard.core.errors import NotFound
+from gridguard.core.errors import ApplicationError, NotFound
 from gridguard.grids.models import Duty, GridNode, StaffAssignment
 from gridguard.people.models import PersonStatus
 from gridguard.people.selectors import Page, keyset_page, person_search_q, within
@@ -147,15 +147,20 @@ class TodayRow:
     phone: str = ""  # for the team: set by the caller through services.team_phones (audited)
 
 
-def my_persons_today(*, user: User, now: dt.datetime | None = None) -> list[TodayRow]:
-    """The persons whose three-to-one team the user is on, with today's slots, due tests and
-    open alerts: a few set-based queries, whatever the number of orders in the town."""
+def my_persons_today(
+    *, user: User, now: dt.datetime | None = None, order_ids: list[int] | None = None
+) -> list[TodayRow]:
+    """The persons whose three-to-one team the user is on (``order_ids``: only those), with today's
+    slots, due tests and open alerts: a few set-based queries, whatever the number of orders."""
     now = now or timezone.now()
     today = rules.local_date(now)
+    memberships = TeamMember.objects.filter(user=user)
+    if order_ids is not None:
+        memberships = memberships.filter(order_id__in=order_ids)
     orders = list(
         ControlOrder.objects.filter(
             status=OrderStatus.ACTIVE,
-            pk__in=list(TeamMember.objects.filter(user=user).values_list("order_id", flat=True)),
+            pk__in=list(memberships.values_list("order_id", flat=True)),
         )
         .select_related("person", "household", "node")
         .order_by("node_path", "id")[:500]
@@ -224,7 +229,30 @@ def alert_page(
     cursor: str | None = None,
     limit: int = 100,
 ) -> Page:
-    return keyset_page(alert_filtered(scope, node=node, open_only=open_only, kind=kind), cursor, limit)
+    return newest_first_page(
+        alert_filtered(scope, node=node, open_only=open_only, kind=kind), cursor, limit, field="raised_at"
+    )
+
+
+def newest_first_page(qs: QuerySet, cursor: str | None, limit: int, *, field: str) -> Page:
+    """A page of ``qs`` newest first by the datetime ``field`` (then id), the cursor naming the last
+    row shown."""
+    from gridguard.people.selectors import decode_cursor, encode_cursor
+
+    if cursor:
+        at_text, pk = decode_cursor(cursor)
+        try:
+            at = dt.datetime.fromisoformat(at_text)
+        except ValueError:
+            raise ApplicationError("cursor_invalid", _("分页参数无效"), field="cursor") from None
+        qs = qs.filter(Q(**{f"{field}__lt": at}) | Q(**{field: at, "id__lt": pk}))
+    items = list(qs.order_by(f"-{field}", "-id")[: limit + 1])
+    next_cursor = None
+    if len(items) > limit:
+        items = items[:limit]
+        last = items[-1]
+        next_cursor = encode_cursor(getattr(last, field).isoformat(), last.pk)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 def alert_get(*, user: User, pk: int) -> Alert:

@@ -19,6 +19,7 @@ from gridguard.accounts.scope import Scope, scope_for
 from gridguard.accounts.services import audit_record
 from gridguard.control import rules
 from gridguard.control.models import (
+    NO_MEASURE,
     Alert,
     AlertKind,
     ArrivalReport,
@@ -1248,14 +1249,14 @@ def arrival_verify(
     report: ArrivalReport,
     person: Person | None = None,
     household_id: int | None = None,
-    measure: str = "",
+    measure: str = "",  # a Measure, or NO_MEASURE; "" is refused
     category: str = Category.MEDIUM_RISK_ARRIVAL,
     place: str = "",
     note: str = "",
     now: dt.datetime | None = None,
 ) -> ArrivalReport:
     """Match the report to a ledger person (or register one from it) and decide: a measure, or
-    "no measure" (``measure`` empty)."""
+    "none" (no measure). There is no default: an empty decision is refused."""
     from gridguard.people import services as people_services
     from gridguard.people.models import Household
 
@@ -1265,6 +1266,12 @@ def arrival_verify(
         raise ApplicationError("arrival_repeat", _("这是一次重复报备，请在首次报备中核实"))
     if report.status != ArrivalStatus.PENDING:
         raise ApplicationError("already_verified", _("该报备已核实"))
+    if not measure:
+        raise ApplicationError(
+            "decision_required", _("请选择处理决定：无需管控，或一种管控措施"), field="measure"
+        )
+    if measure != NO_MEASURE:
+        measure = _clean_choice(measure, Measure, "measure", _("处理决定"))
     now = now or timezone.now()
     if person is None:
         person = Person.objects.filter(id_number=report.id_number, status=PersonStatus.ACTIVE).first()
@@ -1306,7 +1313,7 @@ def arrival_verify(
     report.verified_at = now
     report.verified_by = actor
     report.decision_note = note.strip()[:200]
-    if measure:
+    if measure != NO_MEASURE:
         order = order_create(
             actor=actor,
             person=person,

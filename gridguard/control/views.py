@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -92,6 +93,7 @@ def orders(request: HttpRequest) -> HttpResponse:
             "categories": Category.choices,
             "measures": Measure.choices,
             "statuses": OrderStatus.choices,
+            "today": timezone.localdate(),
         },
     )
 
@@ -260,8 +262,12 @@ def order_team(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def order_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a check. From a card of the today list (htmx) the answer is that card, redrawn with
+    the outcome, so the page stays where it was; otherwise back to ``next`` with a message. Either
+    way a refusal names the person ("张三：体温须为数字")."""
     order = _order(request, pk)
     form = CheckForm(request.POST)
+    card = bool(request.headers.get("HX-Request") and request.POST.get("card"))
     if form.is_valid():
         try:
             result = services.check_record(
@@ -275,21 +281,44 @@ def order_check(request: HttpRequest, pk: int) -> HttpResponse:
             add_service_error(form, exc)
         else:
             if result.alerts:
-                messages.error(
-                    request,
-                    _("已记录，并已发出预警：{alert}").format(
-                        alert="；".join(f"{a.get_kind_display()} {a.detail}" for a in result.alerts)
-                    ),
+                level, text = "error", _("已记录，并已发出预警：{alert}").format(
+                    alert="；".join(f"{a.get_kind_display()} {a.detail}" for a in result.alerts)
                 )
             else:
-                messages.success(request, _("已记录体温 {t}℃").format(t=result.check.temperature))
+                level, text = "success", _("已记录体温 {t}℃").format(t=result.check.temperature)
+            if card:
+                return _today_card(request, order, level, text)
+            messages.add_message(request, messages.ERROR if level == "error" else messages.SUCCESS, text)
             return redirect(request.POST.get("next") or reverse("control:order", args=[order.pk]))
-    for field, errors in form.errors.items():
-        for error in errors:
-            messages.error(
-                request, f"{form.fields[field].label if field in form.fields else ''} {error}".strip()
-            )
+    errors = [f"{order.person.name}：{error}" for field_errors in form.errors.values() for error in field_errors]
+    if card:
+        return _today_card(request, order, "error", "；".join(errors))
+    for error in errors:
+        messages.error(request, error)
     return redirect(request.POST.get("next") or reverse("control:order", args=[order.pk]))
+
+
+def _today_card(request: HttpRequest, order: ControlOrder, level: str, text: str) -> HttpResponse:
+    """One card of the today list, with the outcome of what was just done on it."""
+    user = current_user(request)
+    rows = selectors.my_persons_today(user=user, order_ids=[order.pk])
+    if not rows:  # no longer on the team, or the order has ended
+        return HttpResponse(
+            format_html('<div class="card today-card" id="order-{}"><p>{}</p></div>', order.pk, text)
+        )
+    row = rows[0]
+    row.phone = services.team_phones(actor=user, orders=[row.order], ip=client_ip(request)).get(order.pk, "")
+    return render(
+        request,
+        "control/_today_card.html",
+        {
+            "r": row,
+            "card_message": text,
+            "card_level": level,
+            "symptom_choices": Symptom.choices,
+            "today": timezone.localdate(),
+        },
+    )
 
 
 @login_required

@@ -479,7 +479,7 @@ def test_arrivals_verify(client, alice, charlie, town):
     )
     client.force_login(charlie)
     assert client.get("/api/control/arrivals").json()["items"] == []
-    assert _post(client, f"/api/control/arrivals/{report.pk}/verify", {"measure": ""}).status_code == 404
+    assert _post(client, f"/api/control/arrivals/{report.pk}/verify", {"measure": "none"}).status_code == 404
 
     client.force_login(alice)
     items = client.get("/api/control/arrivals").json()["items"]
@@ -495,7 +495,7 @@ def test_arrivals_verify(client, alice, charlie, town):
     assert body["status"] == "ordered" and body["order_id"] and body["person_id"]
     order = client.get(f"/api/control/orders/{body['order_id']}").json()
     assert order["name"] == "赵六" and order["source"] == "自主报备"
-    again = _post(client, f"/api/control/arrivals/{report.pk}/verify", {"measure": ""})
+    again = _post(client, f"/api/control/arrivals/{report.pk}/verify", {"measure": "none"})
     assert again.status_code == 400 and again.json()["code"] == "already_verified"
     assert client.get("/api/control/arrivals").json()["items"] == []
     assert len(client.get("/api/control/arrivals", {"status": ""}).json()["items"]) == 1
@@ -516,7 +516,7 @@ def test_a_repeat_is_counted_on_the_first_report_not_listed_apart(client, alice,
     for status in ("pending", ""):
         items = client.get("/api/control/arrivals", {"status": status}).json()["items"]
         assert [(r["id"], r["name"], r["times"], r["repeats"]) for r in items] == [(first.pk, "赵六", 2, 1)]
-    response = _post(client, f"/api/control/arrivals/{repeat.pk}/verify", {"measure": ""})
+    response = _post(client, f"/api/control/arrivals/{repeat.pk}/verify", {"measure": "none"})
     assert response.status_code == 400 and response.json()["code"] == "arrival_repeat"
 
 

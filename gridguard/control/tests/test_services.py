@@ -893,7 +893,7 @@ def test_a_report_from_another_grid_cannot_take_over_a_pending_one(town, bob, ch
     assert repeats[0].differs == {"name", "phone", "from_place", "address", "address_node", "poster_node"}
     # a repeat is not verified on its own
     with pytest.raises(ApplicationError) as err:
-        services.arrival_verify(actor=bob, report=attack, measure="", now=local(2026, 3, 2, 12))
+        services.arrival_verify(actor=bob, report=attack, measure="none", now=local(2026, 3, 2, 12))
     assert err.value.code == "arrival_repeat"
 
 
@@ -942,7 +942,7 @@ def test_the_typed_address_is_kept_and_matched_to_the_tree(town, estate, bob):
 
 def test_a_second_person_of_the_room_joins_its_household(town, estate, bob):
     first = services.arrival_submit(poster=town.east, data=_arrival(address="建设小区3栋2单元502"), now=ARRIVED)
-    services.arrival_verify(actor=bob, report=first, measure="", now=local(2026, 3, 2, 11))
+    services.arrival_verify(actor=bob, report=first, measure="none", now=local(2026, 3, 2, 11))
     second = services.arrival_submit(
         poster=town.east,
         data=_arrival(name="李五", id_number=idno(1992, 9), address="建设小区 3-2-502"),
@@ -950,7 +950,7 @@ def test_a_second_person_of_the_room_joins_its_household(town, estate, bob):
     )
     first.refresh_from_db()
     assert selectors.arrival_address(second).household == first.person.household
-    services.arrival_verify(actor=bob, report=second, measure="", now=local(2026, 3, 2, 11))
+    services.arrival_verify(actor=bob, report=second, measure="none", now=local(2026, 3, 2, 11))
     second.refresh_from_db()
     assert second.person.household == first.person.household
 
@@ -1011,10 +1011,26 @@ def test_verifying_an_arrival_of_a_known_person_without_measure(persons, town, b
         now=ARRIVED,
     )
     before = Person.objects.count()
-    services.arrival_verify(actor=bob, report=report, measure="", now=local(2026, 3, 2, 11))
+    services.arrival_verify(actor=bob, report=report, measure="none", now=local(2026, 3, 2, 11))
     report.refresh_from_db()
     assert report.status == ArrivalStatus.NO_MEASURE and report.person == persons.zs and report.order is None
     assert Person.objects.count() == before and not ControlOrder.objects.exists()
+
+
+def test_verifying_needs_a_decision(persons, town, bob):
+    report = services.arrival_submit(
+        poster=town.east, data=_arrival(address_node=str(town.a1_b1.pk)), now=ARRIVED
+    )
+    for measure in ("", "quarantine"):
+        with pytest.raises(ApplicationError) as err:
+            services.arrival_verify(actor=bob, report=report, measure=measure, now=local(2026, 3, 2, 11))
+        assert err.value.field == "measure"
+    assert err.value.code == "bad_choice"
+    with pytest.raises(ApplicationError) as err:
+        services.arrival_verify(actor=bob, report=report, now=local(2026, 3, 2, 11))
+    assert err.value.code == "decision_required" and "请选择处理决定" in err.value.message
+    report.refresh_from_db()
+    assert report.status == ArrivalStatus.PENDING and report.person is None
 
 
 def test_verifying_with_central_isolation_for_a_high_risk_arrival(persons, town, alice):
@@ -1037,7 +1053,7 @@ def test_an_arrival_outside_the_jurisdiction_cannot_be_verified(persons, town, c
         poster=town.east, data=_arrival(address_node=str(town.a1_b1.pk)), now=ARRIVED
     )
     with pytest.raises(NotFound):
-        services.arrival_verify(actor=charlie, report=report, measure="", now=local(2026, 3, 2, 11))
+        services.arrival_verify(actor=charlie, report=report, measure="none", now=local(2026, 3, 2, 11))
     report.refresh_from_db()
     assert (
         report.status == ArrivalStatus.PENDING
@@ -1049,7 +1065,7 @@ def test_a_new_report_after_verification_is_a_new_row(persons, town, bob):
     report = services.arrival_submit(
         poster=town.east, data=_arrival(address_node=str(town.a1_b1.pk)), now=ARRIVED
     )
-    services.arrival_verify(actor=bob, report=report, measure="", now=local(2026, 3, 2, 11))
+    services.arrival_verify(actor=bob, report=report, measure="none", now=local(2026, 3, 2, 11))
     again = services.arrival_submit(poster=town.east, data=_arrival(), now=local(2026, 3, 3, 9))
     assert again.pk != report.pk and again.times == 1 and ArrivalReport.objects.count() == 2
 

@@ -448,3 +448,85 @@ def test_the_team_calls_the_person_from_its_cards(client, town, bob, charlie, al
     client.force_login(alice)
     page = client.get(reverse("control:order", args=[order.pk])).content.decode()
     assert "tel:" not in page and "137****5678" in page
+
+
+def test_the_verify_form_has_no_default_decision(client, town, bob):
+    client.post(poster_url(town.a1), _public_arrival(address_node=str(town.a1_b1.pk)))
+    report = ArrivalReport.objects.get()
+    client.force_login(bob)
+    url = reverse("control:arrival", args=[report.pk])
+    page = client.get(url).content.decode()
+    assert '<option value="" selected>请选择</option>' in page
+    refused = client.post(url, {"category": "medium_risk_arrival", "person": ""}).content.decode()
+    assert "请选择处理决定" in refused
+    report.refresh_from_db()
+    assert report.status == "pending"
+    client.post(url, {"measure": "none", "category": "medium_risk_arrival", "person": ""})
+    report.refresh_from_db()
+    assert report.status == "no_measure"
+
+
+def test_the_team_card_shows_the_hotel_and_marks_an_order_ending_today(client, town, alice, bob):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from gridguard.control.models import TeamMember
+    from gridguard.people.services import household_create
+
+    home = household_create(actor=alice, node=town.a1_b1, room="302")
+    person = person_register(
+        actor=alice, data={"name": "孙七", "id_number": idno(1970, 9), "relation": "户主"}, household=home
+    )
+    start = timezone.localdate() - dt.timedelta(days=6)  # 7 days: today is the last
+    order = services.order_create(
+        actor=alice, person=person, category="high_risk_arrival", measure="central",
+        place="城关宾馆 305 房", start_date=start,
+    )
+    assert order.end_date == timezone.localdate()
+    TeamMember.objects.create(order=order, role="village_cadre", user=bob, name="鲍勃")
+    client.force_login(bob)
+    card = client.get(reverse("control:today")).content.decode()
+    assert "城关宾馆 305 房" in card and home.address not in card
+    assert "今日期满" in card
+    client.force_login(alice)
+    assert "今日期满" in client.get(reverse("control:orders")).content.decode()
+
+
+def test_alerts_list_newest_first(client, alice, order_a1):
+    from gridguard.control.models import Alert
+
+    first = services.check_record(order=order_a1, temperature="38.0", actor=alice).alerts[0]
+    second = services.check_record(order=order_a1, temperature="38.5", actor=alice).alerts[0]
+    Alert.objects.filter(pk=first.pk).update(raised_at=second.raised_at.replace(year=2020))
+    client.force_login(alice)
+    page = client.get(reverse("control:alerts")).content.decode()
+    assert page.index("38.5") < page.index("38.0")
+    from gridguard.accounts.scope import scope_for
+    from gridguard.control import selectors
+
+    one = selectors.alert_page(scope=scope_for(alice), limit=1)
+    assert [a.pk for a in one.items] == [second.pk]
+    assert [a.pk for a in selectors.alert_page(scope=scope_for(alice), limit=1, cursor=one.next_cursor).items] == [
+        first.pk
+    ]
+
+
+def test_a_bad_temperature_on_the_today_list_names_the_person_and_keeps_the_card(client, order_a1, bob):
+    from gridguard.control.models import TeamMember
+
+    TeamMember.objects.create(order=order_a1, role="village_cadre", user=bob, name="鲍勃")
+    client.force_login(bob)
+    url = reverse("control:order_check", args=[order_a1.pk])
+    swapped = client.post(url, {"temperature": "abc", "card": "1"}, headers={"HX-Request": "true"})
+    html = swapped.content.decode()
+    assert swapped.status_code == 200 and html.lstrip().startswith(f'<div class="card today-card" id="order-{order_a1.pk}"')
+    assert "张三：体温须为数字，如 36.5" in html and "体温(℃) 体温须为数字" not in html
+    ok = client.post(url, {"temperature": "36.6", "card": "1"}, headers={"HX-Request": "true"}).content.decode()
+    assert "已记录体温 36.6℃" in ok and "✓" in ok
+    # without JavaScript: back to the card's anchor, the message naming the person
+    page = client.post(
+        url, {"temperature": "", "next": reverse("control:today") + f"#order-{order_a1.pk}"}, follow=True
+    )
+    assert "张三：请填写体温" in page.content.decode()
+    assert page.redirect_chain[-1][0].endswith(f"#order-{order_a1.pk}")
