@@ -610,3 +610,15 @@ def policy_history(policy_set: Any, limit: int = 50) -> list[PolicyHistoryRow]:
             text += "；" + _("已应用到 {n} 个在管对象").format(n=c.applied_orders)
         rows.append(PolicyHistoryRow(c, str(c.policy) if c.policy else "", text))
     return rows
+
+
+# Levels whose gates and notice boards carry an arrival poster.
+POSTER_LEVELS = ("street", "community", "grid", "micro_grid", "compound")
+
+
+def poster_nodes(scope: Scope, limit: int = 500) -> list[GridNode]:
+    """The nodes of the user's jurisdiction an arrival poster can be printed for, in tree order."""
+    nodes = GridNode.objects.filter(is_active=True, level__code__in=POSTER_LEVELS).select_related("level")
+    if not scope.everything:
+        nodes = nodes.filter(scope.q("path"))
+    return list(nodes.order_by("path")[:limit])

@@ -13,6 +13,7 @@ urlpatterns = [
     path("alerts/<int:pk>/resolve/", views.alert_resolve, name="alert_resolve"),
     path("arrivals/", views.arrivals, name="arrivals"),
     path("arrivals/<int:pk>/", views.arrival_verify, name="arrival"),
+    path("posters/", views.posters, name="posters"),
     path("posters/<int:node_id>/", views.poster, name="poster"),
     path("needs/", views.needs, name="needs"),
     path("policies/", views.policies, name="policies"),

@@ -522,6 +522,13 @@ def poster(request: HttpRequest, node_id: int) -> HttpResponse:
 
 
 @login_required
+def posters(request: HttpRequest) -> HttpResponse:
+    """来返报备二维码: the posters of the user's grids and compounds, to print and put up."""
+    nodes = selectors.poster_nodes(scope_for(request.user))
+    return render(request, "control/posters.html", {"nodes": nodes, "limit": 500})
+
+
+@login_required
 def needs(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     node = node_param(request)

@@ -530,3 +530,17 @@ def test_a_bad_temperature_on_the_today_list_names_the_person_and_keeps_the_card
     )
     assert "张三：请填写体温" in page.content.decode()
     assert page.redirect_chain[-1][0].endswith(f"#order-{order_a1.pk}")
+
+
+def test_the_qr_posters_are_linked_from_the_arrivals_list_and_the_nav(client, town, bob):
+    client.force_login(bob)
+    index = reverse("control:posters")
+    assert f'href="{index}"' in client.get(reverse("control:arrivals")).content.decode()
+    assert f'href="{index}"' in client.get(reverse("control:orders")).content.decode()
+    filtered = client.get(reverse("control:arrivals") + f"?node={town.a1.pk}").content.decode()
+    assert f'href="{reverse("control:poster", args=[town.a1.pk])}"' in filtered
+    page = client.get(index).content.decode()
+    assert f'href="{reverse("control:poster", args=[town.a1.pk])}"' in page
+    assert f'href="{reverse("control:poster", args=[town.b1.pk])}"' not in page  # charlie's grid
+    assert "1号楼" not in page  # posters hang at gates of grids and compounds, not buildings
+    assert client.get(reverse("control:poster", args=[town.a1.pk])).status_code == 200
