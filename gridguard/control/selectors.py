@@ -30,12 +30,23 @@ from gridguard.control.models import (
     TeamRole,
     TestResult,
 )
+from gridguard.core.counting import TOTAL_CAP, bounded_count
 from gridguard.core.errors import ApplicationError, NotFound
 from gridguard.grids.models import Duty, GridNode, StaffAssignment
 from gridguard.people.models import PersonStatus
 from gridguard.people.selectors import Page, keyset_page, person_search_q, within
 
 ORDER_RELATED = ("person", "node", "policy", "household")
+
+# A list shows its total exactly up to this many rows, "N+" beyond (core.counting).
+LIST_TOTAL_CAP = TOTAL_CAP
+
+
+def _with_total(page: Page, qs: QuerySet, total: bool) -> Page:
+    """The page, with the list's bounded total when ``total`` (one more, bounded query)."""
+    if total:
+        page.extra["total"] = bounded_count(qs, LIST_TOTAL_CAP)
+    return page
 
 
 def order_access(user: User | None, order: ControlOrder) -> None:
@@ -92,11 +103,14 @@ def order_filtered(
     return qs
 
 
-def order_page(*, scope: Scope, cursor: str | None = None, limit: int = 50, **filters: Any) -> Page:
-    qs = order_filtered(scope, **filters).annotate(
-        has_alert=Exists(Alert.objects.filter(order=OuterRef("pk"), is_open=True))
+def order_page(
+    *, scope: Scope, cursor: str | None = None, limit: int = 50, total: bool = False, **filters: Any
+) -> Page:
+    qs = order_filtered(scope, **filters)
+    page = keyset_page(
+        qs.annotate(has_alert=Exists(Alert.objects.filter(order=OuterRef("pk"), is_open=True))), cursor, limit
     )
-    return keyset_page(qs, cursor, limit)
+    return _with_total(page, qs, total)
 
 
 @dataclass
@@ -228,10 +242,10 @@ def alert_page(
     kind: str = "",
     cursor: str | None = None,
     limit: int = 100,
+    total: bool = False,
 ) -> Page:
-    return newest_first_page(
-        alert_filtered(scope, node=node, open_only=open_only, kind=kind), cursor, limit, field="raised_at"
-    )
+    qs = alert_filtered(scope, node=node, open_only=open_only, kind=kind)
+    return _with_total(newest_first_page(qs, cursor, limit, field="raised_at"), qs, total)
 
 
 def newest_first_page(qs: QuerySet, cursor: str | None, limit: int, *, field: str) -> Page:
@@ -270,12 +284,12 @@ def arrival_page(
     status: str = ArrivalStatus.PENDING,
     cursor: str | None = None,
     limit: int = 50,
+    total: bool = False,
 ) -> Page:
     """The queue: first reports only, each with how many repeats are attached to it."""
     qs = within(scope, ArrivalReport.objects.select_related("node", "poster_node", "person"), node)
     qs = qs.filter(status=status) if status else qs.exclude(status=ArrivalStatus.REPEAT)
-    qs = qs.annotate(repeat_count=Count("repeats"))
-    return keyset_page(qs, cursor, limit)
+    return _with_total(keyset_page(qs.annotate(repeat_count=Count("repeats")), cursor, limit), qs, total)
 
 
 def arrival_get(*, scope: Scope, pk: int) -> ArrivalReport:
@@ -411,13 +425,14 @@ def need_page(
     open_only: bool = True,
     cursor: str | None = None,
     limit: int = 50,
+    total: bool = False,
 ) -> Page:
     qs = within(scope, NeedRequest.objects.select_related("order", "order__person", "owner"), node)
     if status:
         qs = qs.filter(status=status)
     elif open_only:
         qs = qs.filter(status__in=[NeedStatus.OPEN, NeedStatus.IN_PROGRESS])
-    return keyset_page(qs, cursor, limit)
+    return _with_total(keyset_page(qs, cursor, limit), qs, total)
 
 
 def need_get(*, scope: Scope, pk: int) -> NeedRequest:

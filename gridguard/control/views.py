@@ -79,7 +79,9 @@ def orders(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     filters = order_filters(request)
     try:
-        page = selectors.order_page(scope=scope, cursor=request.GET.get("cursor") or None, **filters)
+        page = selectors.order_page(
+            scope=scope, cursor=request.GET.get("cursor") or None, total=True, **filters
+        )
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("control:orders")
@@ -406,13 +408,18 @@ def today(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _alert_context(request: HttpRequest) -> dict[str, Any]:
+def _alert_context(request: HttpRequest, *, total: bool = False) -> dict[str, Any]:
     scope = scope_for(request.user)
     node = node_param(request)
     open_only = request.GET.get("all") != "1"
     kind = request.GET.get("kind", "") if request.GET.get("kind") in AlertKind.values else ""
     page = selectors.alert_page(
-        scope=scope, node=node, open_only=open_only, kind=kind, cursor=request.GET.get("cursor") or None
+        scope=scope,
+        node=node,
+        open_only=open_only,
+        kind=kind,
+        cursor=request.GET.get("cursor") or None,
+        total=total,
     )
     return {
         "page": page,
@@ -426,7 +433,7 @@ def _alert_context(request: HttpRequest) -> dict[str, Any]:
 
 @login_required
 def alerts(request: HttpRequest) -> HttpResponse:
-    return render(request, "control/alerts.html", _alert_context(request))
+    return render(request, "control/alerts.html", _alert_context(request, total=True))
 
 
 @login_required
@@ -460,7 +467,7 @@ def arrivals(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", ArrivalStatus.PENDING)
     status = status if status in ArrivalStatus.values or status == "" else ArrivalStatus.PENDING
     page = selectors.arrival_page(
-        scope=scope, node=node, status=status, cursor=request.GET.get("cursor") or None
+        scope=scope, node=node, status=status, cursor=request.GET.get("cursor") or None, total=True
     )
     return render(
         request,
@@ -535,7 +542,7 @@ def needs(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in NeedStatus.values else ""
     page = selectors.need_page(
-        scope=scope, node=node, status=status, cursor=request.GET.get("cursor") or None
+        scope=scope, node=node, status=status, cursor=request.GET.get("cursor") or None, total=True
     )
     return render(
         request,

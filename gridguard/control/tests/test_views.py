@@ -544,3 +544,24 @@ def test_the_qr_posters_are_linked_from_the_arrivals_list_and_the_nav(client, to
     assert f'href="{reverse("control:poster", args=[town.b1.pk])}"' not in page  # charlie's grid
     assert "1号楼" not in page  # posters hang at gates of grids and compounds, not buildings
     assert client.get(reverse("control:poster", args=[town.a1.pk])).status_code == 200
+
+
+def test_the_control_lists_show_a_bounded_total(client, town, alice, order_a1, monkeypatch):
+    from gridguard.control import selectors
+
+    person = person_register(actor=alice, data={"name": "李四", "id_number": idno(1981, 5)}, node=town.a1)
+    other = services.order_create(actor=alice, person=person, category="close_contact", measure="home")
+    for order in (order_a1, other):
+        services.check_record(order=order, temperature="38.2", actor=alice)
+        services.need_create(order=order, kind="shopping", detail="大米", actor=alice)
+    client.post(poster_url(town.a1), _public_arrival(address_node=str(town.a1_b1.pk)))
+    client.post(poster_url(town.a1), _public_arrival(id_number=idno(1991, 4), address_node=str(town.a1_b1.pk)))
+    client.force_login(alice)
+    lists = ("control:orders", "control:arrivals", "control:alerts", "control:needs")
+    for name in lists:
+        page = client.get(reverse(name)).content.decode()
+        assert '<p class="total">共 2 条</p>' in page, name
+    monkeypatch.setattr(selectors, "LIST_TOTAL_CAP", 1)
+    for name in lists:
+        page = client.get(reverse(name)).content.decode()
+        assert '<p class="total">共 1+ 条</p>' in page, name
