@@ -565,3 +565,44 @@ def test_the_control_lists_show_a_bounded_total(client, town, alice, order_a1, m
     for name in lists:
         page = client.get(reverse(name)).content.decode()
         assert '<p class="total">共 1+ 条</p>' in page, name
+
+
+def test_every_cell_of_a_card_table_is_labelled(client, town, alice, order_a1, street_official):
+    """On a phone a control table becomes cards: each cell needs its data-label (the column name)."""
+    from html.parser import HTMLParser
+
+    class Cells(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.depth, self.unlabelled, self.cards = 0, [], 0
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "table" and "cards" in (attrs.get("class") or "").split():
+                self.depth, self.cards = self.depth + 1, self.cards + 1
+            elif tag == "td" and self.depth and "data-label" not in attrs and "colspan" not in attrs:
+                self.unlabelled.append(self.getpos())
+
+        def handle_endtag(self, tag):
+            if tag == "table" and self.depth:
+                self.depth -= 1
+
+    services.check_record(order=order_a1, temperature="38.2", actor=alice)
+    services.need_create(order=order_a1, kind="shopping", detail="大米", actor=alice)
+    client.post(poster_url(town.a1), _public_arrival(address_node=str(town.a1_b1.pk)))
+    client.post(poster_url(town.b1), _public_arrival(name="另一人"))
+    report = ArrivalReport.objects.get(repeat_of=None)
+    pages = {
+        "orders": (alice, reverse("control:orders")),
+        "arrivals": (alice, reverse("control:arrivals")),
+        "arrival": (street_official, reverse("control:arrival", args=[report.pk])),
+        "alerts": (alice, reverse("control:alerts")),
+        "needs": (alice, reverse("control:needs")),
+        "order": (alice, reverse("control:order", args=[order_a1.pk])),
+        "policies": (street_official, reverse("control:policies")),
+    }
+    for name, (user, url) in pages.items():
+        client.force_login(user)
+        parser = Cells()
+        parser.feed(client.get(url).content.decode())
+        assert parser.cards and not parser.unlabelled, (name, parser.unlabelled)
