@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 from gridguard.control import rules, services
 from gridguard.control.models import Policy, PolicyChange, PolicySet
-from gridguard.core.errors import ApplicationError, each_error
 
 
 class PolicyAdminForm(forms.ModelForm):
@@ -29,16 +28,21 @@ class PolicyAdminForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        try:
-            days, slots, tests = rules.clean_policy(
-                days=data.get("days"), check_slots=data.get("check_slots"), test_days=data.get("test_days")
-            )
-        except ApplicationError as exc:
-            for error in each_error(exc):
-                field = error.field if error.field in self.fields else None
-                if field is None or field not in self.errors:
-                    self.add_error(field, error.message)
-        else:
+        check = rules.FieldCheck()
+        if self.instance.pk:
+            check(services.check_next_policy, self.instance, data.get("next_policy"))
+        values = check(
+            rules.clean_policy,
+            days=data.get("days"),
+            check_slots=data.get("check_slots"),
+            test_days=data.get("test_days"),
+        )
+        for error in check.errors:
+            field = error.field if error.field in self.fields else None
+            if field is None or field not in self.errors:
+                self.add_error(field, error.message)
+        if values is not None and not check.errors:
+            days, slots, tests = values
             data.update(days=days, check_slots=slots, test_days=tests)
         return data
 

@@ -129,7 +129,8 @@ def policy_set_choose(
     return policy_set
 
 
-def _check_next_policy(policy: Policy, nxt: Policy | None) -> None:
+def check_next_policy(policy: Policy, nxt: Policy | None) -> None:
+    """The next stage of ``policy`` is in its set and does not lead back to it."""
     if nxt is None:
         return
     if nxt.policy_set_id != policy.policy_set_id:
@@ -168,7 +169,7 @@ def policy_update(
     now = now or timezone.now()
     check = rules.FieldCheck()
     values = check(rules.clean_policy, days=days, check_slots=check_slots, test_days=test_days)
-    check(_check_next_policy, policy, next_policy)
+    check(check_next_policy, policy, next_policy)
     check.raise_any()
     assert values is not None
     new_days, new_slots, new_tests = values

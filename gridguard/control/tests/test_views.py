@@ -422,6 +422,9 @@ def test_the_admin_saves_the_9th_edition_unchanged(client, admin_user):
     daily = next(i for i, p in enumerate(policies) if p.measure == "daily_monitoring")
     bad = client.post(url, {**data, f"policies-{daily}-test_days": "9", f"policies-{daily}-check_slots": "x"})
     assert bad.status_code == 200 and "核酸检测日" in bad.content.decode()
+    foreign = PolicySet.objects.get(code="seeds_14d").policies.first()
+    looped = client.post(url, {**data, f"policies-{daily}-next_policy": str(foreign.pk)})
+    assert looped.status_code == 200 and "下一阶段须是同一方案中的政策" in looped.content.decode()
     good = client.post(url, {**data, f"policies-{daily}-test_days": "7", f"policies-{daily}-days": "14"})
     assert good.status_code == 302
     change = PolicyChange.objects.get()
