@@ -14,6 +14,7 @@ from ninja import Query, Router, Schema
 
 from gridguard.accounts.models import User
 from gridguard.accounts.scope import current_user, scope_for
+from gridguard.accounts.services import client_ip
 from gridguard.control import selectors, services
 from gridguard.control.models import (
     TEAM_NEEDS,
@@ -93,6 +94,7 @@ class OrderOut(Schema):
     phone_masked: str
     node_id: int
     address: str
+    reported_address: str
     place: str
     category: str
     category_name: str
@@ -118,7 +120,8 @@ class OrderOut(Schema):
             id_number_masked=mask_id_number(person.id_number),
             phone_masked=mask_phone(person.phone),
             node_id=o.node_id,
-            address=o.household.address if o.household is not None else "",
+            address=o.home_address,
+            reported_address=o.reported_address,
             place=o.place,
             category=o.category,
             category_name=str(o.get_category_display()),
@@ -780,6 +783,7 @@ class SlotOut(Schema):
 
 class TodayOut(Schema):
     order: OrderOut
+    phone: str  # in full: the team calls the person (an audited need-to-know reveal)
     day_no: int
     slots: list[SlotOut]
     tests_due: list[TestOut]
@@ -793,10 +797,13 @@ class TodayOut(Schema):
     summary="我的管控对象: the orders whose three-to-one team the user is on, with today's slots",
 )
 def my_persons(request: HttpRequest) -> list[TodayOut]:
-    rows = selectors.my_persons_today(user=current_user(request))
+    user = current_user(request)
+    rows = selectors.my_persons_today(user=user)
+    phones = services.team_phones(actor=user, orders=[r.order for r in rows], ip=client_ip(request))
     return [
         TodayOut(
             order=OrderOut.of(r.order, has_alert=r.alerts > 0),
+            phone=phones.get(r.order.pk, ""),
             day_no=r.day_no,
             slots=[SlotOut(label=label, done=done) for label, done in r.slots],
             tests_due=[TestOut.of(t) for t in r.tests_due],
@@ -823,10 +830,14 @@ class ArrivalOut(Schema):
     from_place: str
     arrival_date: dt.date
     address: str
+    matched_node_id: int | None
+    room: str
     transport: str
     note: str
     submitted_at: dt.datetime
     times: int
+    repeat_of_id: int | None
+    repeats: int
     status: str
     status_name: str
     person_id: int | None
@@ -836,6 +847,9 @@ class ArrivalOut(Schema):
 
     @staticmethod
     def of(r: ArrivalReport) -> "ArrivalOut":
+        repeats = getattr(r, "repeat_count", None)
+        if repeats is None:
+            repeats = ArrivalReport.objects.filter(repeat_of=r).count()
         return ArrivalOut(
             id=r.pk,
             node_id=r.node_id,
@@ -849,10 +863,14 @@ class ArrivalOut(Schema):
             from_place=r.from_place,
             arrival_date=r.arrival_date,
             address=r.address,
+            matched_node_id=r.matched_node_id,
+            room=r.room,
             transport=r.transport,
             note=r.note,
             submitted_at=r.submitted_at,
-            times=r.times,
+            times=r.times + repeats,
+            repeat_of_id=r.repeat_of_id,
+            repeats=repeats,
             status=r.status,
             status_name=str(r.get_status_display()),
             person_id=r.person_id,
@@ -870,7 +888,7 @@ class ArrivalPage(Schema):
 class VerifyIn(Schema):
     person_id: int | None = None
     household_id: int | None = None
-    measure: str = ""
+    measure: str = ""  # required: a measure, or "none" for 无需管控
     category: str = Category.MEDIUM_RISK_ARRIVAL.value
     place: str = ""
     note: str = ""
@@ -897,7 +915,7 @@ def arrivals_list(
 @router.post(
     "/control/arrivals/{report_id}/verify",
     response=ArrivalOut,
-    summary="核实报备: a measure (an order is made) or measure '' (no measure)",
+    summary="核实报备: a measure (an order is made) or measure 'none' (无需管控); no default",
 )
 def arrival_verify(request: HttpRequest, report_id: int, payload: VerifyIn) -> ArrivalOut:
     scope = scope_for(request.user)
@@ -908,7 +926,7 @@ def arrival_verify(request: HttpRequest, report_id: int, payload: VerifyIn) -> A
         report=report,
         person=person,
         household_id=payload.household_id,
-        measure=_choice(payload.measure, Measure, "measure"),
+        measure=payload.measure,
         category=payload.category,
         place=payload.place,
         note=payload.note,
@@ -1023,3 +1041,61 @@ def policy_sets(request: HttpRequest) -> list[PolicySetOut]:
         )
         for ps in PolicySet.objects.prefetch_related("policies").order_by("id")
     ]
+
+
+class PolicyIn(Schema):
+    days: int | str
+    check_slots: str
+    test_days: list[int] | str = []
+    next_policy_id: int | None = None
+    note: str | None = None
+    apply_running: bool = False
+
+
+@router.post(
+    "/control/policy-sets/{set_id}/choose",
+    response=PolicySetOut,
+    summary="选用管控政策方案 (right control.policy): new orders follow it; running ones keep theirs",
+)
+def policy_set_choose(request: HttpRequest, set_id: int) -> PolicySetOut:
+    policy_set = PolicySet.objects.filter(pk=set_id).first()
+    if policy_set is None:
+        raise NotFound()
+    services.policy_set_choose(actor=current_user(request), policy_set=policy_set)
+    return PolicySetOut(
+        id=policy_set.pk,
+        code=policy_set.code,
+        name=policy_set.name,
+        description=policy_set.description,
+        is_current=True,
+        policies=[PolicyOut.of(p) for p in policy_set.policies.all()],
+    )
+
+
+@router.put(
+    "/control/policies/{policy_id}",
+    response=PolicyOut,
+    summary="修改管控政策 (right control.policy): days, check slots (may cross midnight), test days, "
+    "next stage; apply_running also moves the running orders of that stage",
+)
+def policy_update(request: HttpRequest, policy_id: int, payload: PolicyIn) -> PolicyOut:
+    policy = Policy.objects.filter(pk=policy_id).first()
+    if policy is None:
+        raise NotFound()
+    nxt = None
+    if payload.next_policy_id:
+        nxt = Policy.objects.filter(pk=payload.next_policy_id).first()
+        if nxt is None:
+            raise ApplicationError("bad_next_policy", _("下一阶段不存在"), field="next_policy")
+    services.policy_update(
+        actor=current_user(request),
+        policy=policy,
+        days=payload.days,
+        check_slots=payload.check_slots,
+        test_days=payload.test_days,
+        next_policy=nxt,
+        note=payload.note,
+        apply_running=payload.apply_running,
+    )
+    policy.refresh_from_db()
+    return PolicyOut.of(policy)

@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gridguard.control.models import Category, Measure, NeedKind, NeedStatus, Symptom, TestResult
+from gridguard.control.models import NO_MEASURE, Category, Measure, NeedKind, NeedStatus, Symptom, TestResult
 from gridguard.core.identity import ID_TYPE_CHOICES
 from gridguard.grids.models import GridNode
 from gridguard.imports.forms import NodeChoiceField
@@ -100,6 +100,7 @@ class CheckForm(forms.Form):
     temperature = forms.CharField(
         label=_("体温(℃)"),
         max_length=6,
+        error_messages={"required": _("请填写体温")},
         widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "36.5"}),
     )
     symptoms = forms.TypedMultipleChoiceField(
@@ -124,8 +125,15 @@ class ResolveForm(forms.Form):
 
 
 class NeedForm(forms.Form):
-    kind = forms.ChoiceField(label=_("需求类型"), choices=NeedKind.choices)
-    detail = forms.CharField(label=_("需求内容"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+    kind = forms.ChoiceField(
+        label=_("需求类型"), choices=NeedKind.choices, error_messages={"required": _("请选择需求类型")}
+    )
+    detail = forms.CharField(
+        label=_("需求内容"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("请填写需求内容")},
+    )
 
 
 class NeedUpdateForm(forms.Form):
@@ -134,8 +142,11 @@ class NeedUpdateForm(forms.Form):
 
 
 class VerifyForm(forms.Form):
+    # No default: "无需管控" is a decision like any measure, chosen on purpose.
     measure = forms.ChoiceField(
-        label=_("处理决定"), choices=[("", _("无需管控"))] + list(Measure.choices), required=False
+        label=_("处理决定"),
+        choices=[("", _("请选择")), (NO_MEASURE, _("无需管控"))] + list(Measure.choices),
+        required=False,
     )
     category = forms.ChoiceField(
         label=_("类别"), choices=Category.choices, initial=Category.MEDIUM_RISK_ARRIVAL
@@ -145,22 +156,30 @@ class VerifyForm(forms.Form):
 
 
 class ArrivalForm(forms.Form):
-    """The public self-report. Checks are in rules.clean_arrival (shared with the API)."""
+    """The public self-report. Its checks are in rules.clean_arrival, which names every wrong field
+    at once; the fields here only shape the page (nothing is "required" twice, in two wordings)."""
 
-    name = forms.CharField(label=_("姓名"), max_length=60)
+    name = forms.CharField(label=_("姓名"), max_length=60, required=False)
     id_type = forms.ChoiceField(label=_("证件类型"), choices=ID_TYPE_CHOICES, required=False)
     id_number = forms.CharField(
         label=_("证件号码"),
         max_length=40,
+        required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
     )
     phone = forms.CharField(
-        label=_("手机号"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "tel"})
+        label=_("手机号"), max_length=20, required=False, widget=forms.TextInput(attrs={"inputmode": "tel"})
     )
-    from_place = forms.CharField(label=_("从何处来"), max_length=100, help_text=_("省、市、县（区）"))
-    arrival_date = forms.DateField(label=_("抵达日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    from_place = forms.CharField(
+        label=_("从何处来"), max_length=100, required=False, help_text=_("省、市、县（区）")
+    )
+    arrival_date = forms.CharField(
+        label=_("抵达日期"), max_length=20, required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     address_node = forms.ChoiceField(label=_("住址楼栋"), required=False)
-    address = forms.CharField(label=_("本地住址"), max_length=200, help_text=_("小区、楼栋、单元、房号"))
+    address = forms.CharField(
+        label=_("本地住址"), max_length=200, required=False, help_text=_("小区、楼栋、单元、房号")
+    )
     transport = forms.CharField(
         label=_("交通方式"), max_length=60, required=False, help_text=_("如 自驾 京A12345、G123 次列车")
     )
@@ -169,6 +188,7 @@ class ArrivalForm(forms.Form):
         super().__init__(*args, **kwargs)
         choices = [("", _("不清楚 / 其他"))] + list(address_choices)
         self.fields["address_node"].choices = choices
+        self.fields["address_node"].help_text = _("住址填写完整时可不选")
         if len(choices) <= 1:
             del self.fields["address_node"]
 
@@ -181,3 +201,33 @@ class SelfCheckForm(CheckForm):
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["symptoms"].label = _("今天有以下症状吗？")
+
+
+class PolicyForm(forms.Form):
+    """A policy's values as typed; checked by rules.clean_policy (every wrong field at once)."""
+
+    days = forms.CharField(
+        label=_("天数"), max_length=4, required=False, widget=forms.TextInput(attrs={"inputmode": "numeric"})
+    )
+    check_slots = forms.CharField(
+        label=_("每日检测时段"),
+        max_length=120,
+        required=False,
+        help_text=_("如 06:00-12:00,12:00-20:00；跨午夜的时段放在最后，如 08:00-20:00,20:00-08:00"),
+    )
+    test_days = forms.CharField(
+        label=_("核酸检测日"), max_length=200, required=False, help_text=_("第几天，逗号分隔，如 1, 4, 7；可留空")
+    )
+    next_policy = forms.ChoiceField(label=_("下一阶段"), required=False)
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)
+    apply_running = forms.BooleanField(label=_("同时应用到正在执行的管控"), required=False)
+
+    def __init__(self, *args, policies=(), running: int = 0, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["next_policy"].choices = [("", _("无（本阶段结束即解除）"))] + [  # type: ignore[attr-defined]
+            (str(p.pk), str(p)) for p in policies
+        ]
+        self.fields["apply_running"].help_text = _(
+            "不勾选：正在执行的 {n} 人仍按下达时的天数、时段和检测日执行，新下达或新进入本阶段的按新规定。"
+            "勾选：他们的本阶段结束日按天数的增减顺延或提前，改用新的检测时段，未做的核酸检测按新检测日重排。"
+        ).format(n=running)

@@ -33,6 +33,9 @@ class Measure(models.TextChoices):
     DAILY_MONITORING = "daily_monitoring", _("日常健康监测")
 
 
+# The decision of a verifier who orders no measure for an arrival (无需管控).
+NO_MEASURE = "none"
+
 # Measures under which the person stays at home: their household is marked.
 HOME_MEASURES = (Measure.HOME_ISOLATION, Measure.HOME_MONITORING)
 
@@ -72,7 +75,9 @@ class Policy(models.Model):
         default="06:00-12:00,12:00-20:00",
         help_text=_("如 06:00-12:00,12:00-20:00"),
     )
-    test_days = models.JSONField(_("核酸检测日"), default=list, help_text=_("第几天，如 [1, 4, 7]"))
+    test_days = models.JSONField(
+        _("核酸检测日"), default=list, blank=True, help_text=_("第几天，如 1, 4, 7；可为空（无核酸检测）")
+    )
     next_policy = models.ForeignKey(
         "self", verbose_name=_("下一阶段"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -88,14 +93,52 @@ class Policy(models.Model):
         return _("{who} · {measure} {days}天").format(who=who, measure=self.get_measure_display(), days=self.days)
 
 
+class PolicyChange(models.Model):
+    """Who changed the town's policies, when, and what: a set chosen, a policy's values edited
+    (``changes``: field → [old, new]), and whether running orders took the change."""
+
+    class Kind(models.TextChoices):
+        CHOOSE = "choose", _("选用方案")
+        EDIT = "edit", _("修改政策")
+
+    policy_set = models.ForeignKey(
+        PolicySet, verbose_name=_("方案"), on_delete=models.CASCADE, related_name="changes"
+    )
+    policy = models.ForeignKey(
+        Policy, verbose_name=_("政策"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    changes = models.JSONField(_("修改内容"), default=dict, blank=True)
+    apply_running = models.BooleanField(_("应用到在管对象"), default=False)
+    applied_orders = models.PositiveIntegerField(_("调整的在管对象数"), default=0)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    at = models.DateTimeField(_("时间"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("政策修改记录")
+        verbose_name_plural = _("政策修改记录")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
+
+
 class ArrivalStatus(models.TextChoices):
     PENDING = "pending", _("待核实")
     ORDERED = "ordered", _("已采取措施")
     NO_MEASURE = "no_measure", _("无需管控")
+    REPEAT = "repeat", _("重复报备")
 
 
 class ArrivalReport(models.Model):
-    """来返人员报备: filled in by the arriving person on a public page, verified by a grid worker."""
+    """来返人员报备: filled in by the arriving person on a public page, verified by a grid worker.
+
+    A public submission never changes one already submitted: a second report of an identity number
+    that is still waiting is a row of its own, attached to the first (``repeat_of``, status
+    "repeat"), in the first's queue, and shown to its verifier beside it."""
 
     node = models.ForeignKey(
         "grids.GridNode", verbose_name=_("归属网格"), on_delete=models.PROTECT, related_name="+"
@@ -112,6 +155,16 @@ class ArrivalReport(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The node the typed address names (compound, building or unit under the poster), and its room.
+    matched_node = models.ForeignKey(
+        "grids.GridNode",
+        verbose_name=_("地址匹配"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    room = models.CharField(_("房号"), max_length=40, blank=True)
     name = models.CharField(_("姓名"), max_length=60)
     id_type = models.CharField(_("证件类型"), max_length=10, choices=ID_TYPE_CHOICES, default=ID_TYPE_RESIDENT)
     id_number = BinaryCharField(_("证件号码"), max_length=40)
@@ -122,7 +175,16 @@ class ArrivalReport(models.Model):
     transport = models.CharField(_("交通方式"), max_length=60, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
     submitted_at = models.DateTimeField(_("报备时间"))
+    # Reports merged before repeats were kept as rows of their own; new reports keep 1.
     times = models.PositiveSmallIntegerField(_("报备次数"), default=1)
+    repeat_of = models.ForeignKey(
+        "self",
+        verbose_name=_("重复的报备"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="repeats",
+    )
     status = models.CharField(
         _("状态"), max_length=12, choices=ArrivalStatus.choices, default=ArrivalStatus.PENDING
     )
@@ -155,6 +217,12 @@ class ArrivalReport(models.Model):
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
+        constraints = [
+            # Two first reports of one identity number at the same instant: the second is a repeat.
+            models.UniqueConstraint(
+                fields=["id_number"], condition=models.Q(status="pending"), name="one_pending_arrival_per_id"
+            )
+        ]
         indexes = [
             models.Index(fields=["node_path", "status", "id"], name="arrival_queue_idx"),
             models.Index(fields=["id_number", "status"], name="arrival_idno_idx"),
@@ -197,6 +265,8 @@ class ControlOrder(models.Model):
     policy = models.ForeignKey(Policy, verbose_name=_("政策"), on_delete=models.PROTECT, related_name="+")
     measure = models.CharField(_("措施"), max_length=20, choices=Measure.choices)
     place = models.CharField(_("隔离地点"), max_length=120, blank=True)
+    # The address as the person gave it (an arrival report), kept beside the ledger's household.
+    reported_address = models.CharField(_("本人填报住址"), max_length=200, blank=True)
     start_date = models.DateField(_("开始日期"))
     end_date = models.DateField(_("计划结束日期"), help_text=_("含后续阶段"))
     stage_start = models.DateField(_("本阶段开始"))
@@ -252,6 +322,22 @@ class ControlOrder(models.Model):
     def is_active(self) -> bool:
         return self.status == OrderStatus.ACTIVE
 
+    @property
+    def home_address(self) -> str:
+        """Where the person lives: the ledger's household, else the address they gave, else their
+        node (select ``household`` and ``node`` with the order)."""
+        if self.household_id and self.household is not None:
+            return self.household.address
+        return self.reported_address or self.node.name
+
+    @property
+    def whereabouts(self) -> str:
+        """Where the team finds the person: the place of central isolation (hotel and room; "" while
+        none is recorded), else the place given, else home."""
+        if self.measure == Measure.CENTRAL_ISOLATION:
+            return self.place
+        return self.place or self.home_address
+
 
 class OrderStep(models.Model):
     """A dated, attributed step of an order's life. Kept, never edited."""
@@ -267,6 +353,7 @@ class OrderStep(models.Model):
         RELEASE = "release", _("解除")
         CANCEL = "cancel", _("撤销")
         LINK = "link", _("自报链接")
+        POLICY = "policy", _("政策调整")
 
     order = models.ForeignKey(ControlOrder, on_delete=models.CASCADE, related_name="steps")
     kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)

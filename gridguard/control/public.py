@@ -4,16 +4,21 @@ never show anyone's data back."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django_ratelimit.decorators import ratelimit
 
-from gridguard.control import services
+from gridguard.control import rules, services
 from gridguard.control.forms import ArrivalForm, NeedForm, SelfCheckForm
 from gridguard.core.errors import ApplicationError, NotFound
 from gridguard.core.forms import add_service_error
@@ -38,16 +43,32 @@ def poster_url(node: GridNode) -> str:
     return reverse("public:arrival", args=[node.pk, poster_signature(node.pk)])
 
 
-def _address_choices(poster: GridNode) -> list[tuple[str, str]]:
-    """Buildings (and compounds) under the poster's node, for the person to pick theirs."""
-    nodes = (
+def _address_choices(poster: GridNode) -> list[Any]:
+    """The buildings under the poster's node, for the person to pick theirs: "建设小区 3栋" once per
+    building, grouped by compound (a compound laid over several micro-grids is one group). A
+    building outside any compound is listed by its own name."""
+    nodes = list(
         GridNode.objects.filter(
             path__startswith=poster.path, is_active=True, level__code__in=["building", "compound"]
         )
-        .select_related("level")
-        .order_by("path")[:300]
+        .order_by("path")
+        .values_list("pk", "path", "name", "level__code")[:600]
     )
-    return [(str(n.pk), n.name) for n in nodes]
+    compounds = {path: name for _pk, path, name, code in nodes if code == "compound"}
+    step = GridNode.steplen
+    groups: dict[str, list[tuple[str, str]]] = {}
+    loose: list[tuple[str, str]] = []
+    for pk, path, name, code in nodes:
+        if code != "building":
+            continue
+        compound = next(
+            (compounds[path[:i]] for i in range(len(path) - step, 0, -step) if path[:i] in compounds), None
+        )
+        if compound is None:
+            loose.append((str(pk), name))
+        else:
+            groups.setdefault(compound, []).append((str(pk), f"{compound} {name}"))
+    return loose + [(compound, options) for compound, options in groups.items()]
 
 
 @never_cache
@@ -58,14 +79,29 @@ def arrival(request: HttpRequest, node_id: int, sig: str) -> HttpResponse:
     if poster is None or not constant_time_compare(sig, poster_signature(node_id)):
         raise Http404(_("二维码无效，请扫描张贴处的最新二维码"))
     form = ArrivalForm(request.POST or None, address_choices=_address_choices(poster))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.arrival_submit(poster=poster, data=request.POST.dict())
-        except ApplicationError as exc:
-            add_service_error(form, exc)
-        else:
+    if request.method == "POST":
+        data = request.POST.dict()
+        report = _submit(
+            form,
+            run=lambda: services.arrival_submit(poster=poster, data=data),
+            check=lambda: rules.clean_arrival(data, today=timezone.localdate()),
+        )
+        if report is not None:
             return render(request, "control/public_done.html", {"poster": poster})
     return render(request, "control/public_arrival.html", {"form": form, "poster": poster})
+
+
+def _submit(form: Form, *, run: Callable[[], Any], check: Callable[[], Any]) -> Any:
+    """Run the service when the form is valid. When it is not, still run the rules' checks so that
+    every wrong field is named at once, not one per submit."""
+    valid = form.is_valid()
+    try:
+        if valid:
+            return run()
+        check()
+    except ApplicationError as exc:
+        add_service_error(form, exc)
+    return None
 
 
 @never_cache
@@ -79,22 +115,25 @@ def self_report(request: HttpRequest, key: str) -> HttpResponse:
     form = SelfCheckForm(request.POST if request.POST.get("form") == "check" else None)
     need_form = NeedForm(request.POST if request.POST.get("form") == "need" else None)
     done = ""
-    if request.method == "POST" and request.POST.get("form") == "check" and form.is_valid():
-        try:
-            result = services.check_record(order=order, self_reported=True, **form.cleaned_data)
-        except ApplicationError as exc:
-            add_service_error(form, exc)
-        else:
+    post = request.POST
+    if request.method == "POST" and post.get("form") == "check":
+        result = _submit(
+            form,
+            run=lambda: services.check_record(order=order, self_reported=True, **form.cleaned_data),
+            check=lambda: rules.clean_check(post.get("temperature"), post.getlist("symptoms")),
+        )
+        if result is not None:
             done = _("已收到：{t}℃。").format(t=result.check.temperature)
             if result.alerts:
                 done += _("体温或症状异常，已通知您的网格员和医务人员，请留在家中等候联系。")
             form = SelfCheckForm()
-    elif request.method == "POST" and request.POST.get("form") == "need" and need_form.is_valid():
-        try:
-            services.need_create(order=order, self_reported=True, **need_form.cleaned_data)
-        except ApplicationError as exc:
-            add_service_error(need_form, exc)
-        else:
+    elif request.method == "POST" and post.get("form") == "need":
+        need = _submit(
+            need_form,
+            run=lambda: services.need_create(order=order, self_reported=True, **need_form.cleaned_data),
+            check=lambda: rules.clean_need(post.get("kind"), post.get("detail")),
+        )
+        if need is not None:
             done = _("需求已提交，社区会尽快联系您。")
             need_form = NeedForm()
     # Only the given name's first character is shown back: the page is reached by a link.

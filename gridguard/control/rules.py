@@ -1,7 +1,9 @@
 """The rules of key-person control as plain functions of plain values (no database).
 
 Times: check slots are local wall-clock times in settings.TIME_ZONE (Asia/Shanghai by default);
-a slot "18:00-24:00" ends at the next midnight. Every function that needs "now" takes it as an
+a slot "18:00-24:00" ends at the next midnight; the last slot of a day may cross midnight
+("20:00-08:00" ends at 08:00 the next morning, and a check at 03:00 counts for it, on the day it
+began). Every function that needs "now" takes it as an
 aware datetime, so tests can stand at any instant (e.g. 16:05 UTC, which is 00:05 in Shanghai)."""
 
 from __future__ import annotations
@@ -10,14 +12,14 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from gridguard.core.errors import ApplicationError
+from gridguard.core.errors import ApplicationError, FieldErrors, each_error
 from gridguard.core.identity import ID_TYPE_OTHER, ID_TYPE_PASSPORT, ID_TYPE_RESIDENT
 
 MIN_TEMPERATURE = Decimal("34.0")
@@ -35,15 +37,23 @@ def local_date(at: dt.datetime) -> dt.date:
     return at.astimezone(local_tz()).date()
 
 
+DAY = 24 * 60
+
+
 @dataclass(frozen=True)
 class Slot:
     index: int
     start: int  # minutes after local midnight
-    end: int  # minutes after local midnight, up to 24 * 60
+    end: int  # minutes after local midnight of the day the slot begins: past 24 * 60 across midnight
+
+    @property
+    def crosses_midnight(self) -> bool:
+        return self.end > DAY
 
     @property
     def label(self) -> str:
-        return f"{self.start // 60:02d}:{self.start % 60:02d}-{self.end // 60:02d}:{self.end % 60:02d}"
+        end = self.end - DAY if self.crosses_midnight else self.end
+        return f"{self.start // 60:02d}:{self.start % 60:02d}-{end // 60:02d}:{end % 60:02d}"
 
     def starts_at(self, day: dt.date) -> dt.datetime:
         return _at_minutes(day, self.start)
@@ -59,7 +69,8 @@ def _at_minutes(day: dt.date, minutes: int) -> dt.datetime:
 
 
 def parse_slots(text: str) -> list[Slot]:
-    """'06:00-12:00,12:00-20:00' → slots in order. Raises ApplicationError naming the bad part."""
+    """'06:00-12:00,12:00-20:00' → slots in order; the last may cross midnight ('20:00-08:00').
+    Raises ApplicationError naming the bad part."""
     slots: list[Slot] = []
     for index, part in enumerate(p.strip() for p in (text or "").split(",") if p.strip()):
         match = _SLOT.match(part)
@@ -69,19 +80,32 @@ def parse_slots(text: str) -> list[Slot]:
             )
         h1, m1, h2, m2 = (int(g) for g in match.groups())
         start, end = h1 * 60 + m1, h2 * 60 + m2
-        if start >= end or end > 24 * 60 or (slots and start < slots[-1].end):
+        if end < start:  # across midnight: ends the next morning
+            end += DAY
+        if (
+            start >= end
+            or start >= DAY
+            or h2 * 60 + m2 > DAY  # "24:30" is no time of day
+            or (slots and (start < slots[-1].end or slots[-1].crosses_midnight))
+            or (end > DAY and slots and end - DAY > slots[0].start)  # runs into the next day's first
+        ):
             raise ApplicationError(
-                "bad_slot", _("检测时段须按时间先后且不重叠：{part}").format(part=part), field="check_slots"
+                "bad_slot",
+                _("检测时段须按时间先后且不重叠（跨午夜的时段放在最后）：{part}").format(part=part),
+                field="check_slots",
             )
         slots.append(Slot(index, start, end))
     return slots
 
 
 def slot_of(at: dt.datetime, slots: list[Slot]) -> tuple[dt.date, int]:
-    """The (local date, slot index) a check taken at ``at`` counts for: the slot it falls in; before
-    the first slot or between two, the next one; after the last one, the last one (a late check)."""
+    """The (local date, slot index) a check taken at ``at`` counts for: the slot it falls in (a
+    slot across midnight counts on the day it began); before the first slot or between two, the
+    next one; after the last one, the last one (a late check)."""
     local = at.astimezone(local_tz())
     minutes = local.hour * 60 + local.minute
+    if slots and slots[-1].crosses_midnight and minutes < slots[-1].end - DAY:
+        return local.date() - dt.timedelta(days=1), slots[-1].index
     for slot in slots:
         if minutes < slot.end:
             return local.date(), slot.index
@@ -96,6 +120,15 @@ def ended_slots(now: dt.datetime, slots: list[Slot], *, days_back: int = 1) -> l
         day = today - dt.timedelta(days=back)
         out.extend((day, slot) for slot in slots if slot.ends_at(day) <= now)
     return out
+
+
+def day_slots(now: dt.datetime, slots: list[Slot]) -> list[tuple[dt.date, Slot]]:
+    """The slots a team works through on the local day of ``now``: last night's slot across
+    midnight while it still runs, then the day's own."""
+    today = local_date(now)
+    yesterday = today - dt.timedelta(days=1)
+    out = [(yesterday, s) for s in slots if s.crosses_midnight and s.ends_at(yesterday) > now]
+    return out + [(today, s) for s in slots]
 
 
 def stage_end(start: dt.date, days: int) -> dt.date:
@@ -116,6 +149,57 @@ def test_dates(start: dt.date, days: int, test_days: list[int]) -> list[tuple[in
         n = days if n <= 0 or n > days else n
         out[n] = start + dt.timedelta(days=n - 1)
     return sorted(out.items())
+
+
+MAX_POLICY_DAYS = 90
+_DAY_SEP = re.compile(r"[\s,，、;；]+")
+
+
+def parse_test_days(value: object, days: int | None) -> list[int]:
+    """Test days as typed ("1, 4, 7", "1，4、7", "[1, 4, 7]") or a list → sorted day numbers, each
+    within 1..``days`` (``days`` None: not checked against the stage's length)."""
+    if isinstance(value, list | tuple):
+        parts = [str(v).strip() for v in value]
+    else:
+        parts = _DAY_SEP.split(str(value or "").strip().strip("[]"))
+    numbers: set[int] = set()
+    for part in (p for p in parts if p):
+        if not part.isdigit():
+            raise ApplicationError(
+                "bad_test_days",
+                _("核酸检测日须为天数，用逗号分隔，如 1, 4, 7：{part}").format(part=part[:20]),
+                field="test_days",
+            )
+        n = int(part)
+        if n < 1 or (days is not None and n > days):
+            raise ApplicationError(
+                "bad_test_days",
+                _("核酸检测日须在第 1 天到第 {days} 天之间：{n}").format(days=days or MAX_POLICY_DAYS, n=n),
+                field="test_days",
+            )
+        numbers.add(n)
+    return sorted(numbers)
+
+
+def clean_policy(*, days: object, check_slots: object, test_days: object) -> tuple[int, str, list[int]]:
+    """A policy's days, check slots and test days, checked together: raises FieldErrors naming every
+    wrong field. Slots are written back in their canonical form ("8:00" is refused, not guessed)."""
+    check = FieldCheck()
+    text = str(days if days is not None else "").strip()
+    n = int(text) if text.isdigit() else None
+    if n is not None and not 1 <= n <= MAX_POLICY_DAYS:
+        n = None
+    if n is None:
+        check.fail(
+            "bad_days", _("天数须为 1 到 {n} 之间的整数：{v}").format(n=MAX_POLICY_DAYS, v=text[:10]), "days"
+        )
+    slots_text = str(check_slots or "").replace("，", ",").replace(" ", "")
+    slots = check(parse_slots, slots_text)
+    if slots is not None and not slots:
+        check.fail("slots_required", _("请填写每日检测时段，如 06:00-12:00,12:00-20:00"), "check_slots")
+    tests = check(parse_test_days, test_days, n)
+    check.raise_any()
+    return n or 0, ",".join(s.label for s in slots or []), tests or []
 
 
 def clean_temperature(value: object) -> Decimal:
@@ -158,14 +242,28 @@ def release_blockers(
 ) -> list[str]:
     """Why an order (or its current stage) cannot be released yet; empty when it can.
     ``tests``: (day number, date, result code, result label) of the stage's scheduled tests;
-    ``open_alerts``: labels of unresolved alerts."""
+    ``open_alerts``: labels of unresolved alerts.
+
+    The last day counts once the stage's last scheduled test is negative (a close contact's day 10
+    ends with its test: released that day, not the next). A stage without tests ends when its last
+    day is over."""
     reasons = []
-    if today <= stage_end:
-        reasons.append(
-            _("管控期未满：{end} 为最后一天，{first} 起方可解除").format(
-                end=stage_end.isoformat(), first=(stage_end + dt.timedelta(days=1)).isoformat()
+    live = [t for t in tests if t[2] != "cancelled"]
+    last = max(live, key=lambda t: (t[1], t[0])) if live else None
+    last_day_done = today == stage_end and last is not None and last[2] == "negative"
+    if today <= stage_end and not last_day_done:
+        if last is not None:
+            reasons.append(
+                _("管控期未满：{end} 为最后一天，当天最后一次核酸检测（第 {n} 天）阴性后方可解除").format(
+                    end=stage_end.isoformat(), n=last[0]
+                )
             )
-        )
+        else:
+            reasons.append(
+                _("管控期未满：{end} 为最后一天，{first} 起方可解除").format(
+                    end=stage_end.isoformat(), first=(stage_end + dt.timedelta(days=1)).isoformat()
+                )
+            )
     for n, date, result, label in tests:
         if result == "cancelled":
             continue
@@ -182,60 +280,108 @@ ARRIVAL_MAX_AGE_DAYS = 60
 _DOCUMENT_NUMBER = re.compile(r"^[A-Z0-9]{5,20}$")  # passports and other documents, after clean_id_number
 
 
+# A cell that starts with one of these is read as a formula by spreadsheet programs.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def refuse_formula(value: str, field: str, label: str) -> str:
+    """Free text typed on a public form never starts like a formula (a name never starts with "=")."""
+    if value.startswith(FORMULA_STARTS):
+        raise ApplicationError(
+            "formula_like",
+            _("{label}不能以“=”“+”“-”“@”开头：{value}").format(label=label, value=value[:20]),
+            field=field,
+        )
+    return value
+
+
+class FieldCheck:
+    """Runs checks and keeps every field's first error, so a form names all its mistakes at once."""
+
+    def __init__(self) -> None:
+        self.errors: list[ApplicationError] = []
+
+    def __call__(self, check: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return check(*args, **kwargs)
+        except ApplicationError as exc:
+            self.errors.extend(each_error(exc))
+            return None
+
+    def fail(self, code: str, message: str, field: str) -> None:
+        self.errors.append(ApplicationError(code, message, field=field))
+
+    def raise_any(self) -> None:
+        if self.errors:
+            raise FieldErrors(self.errors)
+
+
 def clean_arrival(data: dict, *, today: dt.date) -> dict:
-    """The public arrival form's fields, normalised; raises ApplicationError naming the field."""
+    """The public arrival form's fields, normalised. Raises FieldErrors naming every wrong field."""
     from gridguard.core.identity import read_id_number
     from gridguard.core.normalize import clean_id_number, clean_name, clean_phone, clean_text, validate_phone
     from gridguard.people.rules import parse_date
 
+    check = FieldCheck()
     name = clean_name(data.get("name"))
     if not name:
-        raise ApplicationError("name_required", _("请填写姓名"), field="name")
-    if len(name) > 60:
-        raise ApplicationError("name_too_long", _("姓名不能超过 60 个字"), field="name")
+        check.fail("name_required", _("请填写姓名"), "name")
+    elif len(name) > 60:
+        check.fail("name_too_long", _("姓名不能超过 60 个字"), "name")
+    else:
+        check(refuse_formula, name, "name", _("姓名"))
     id_type = str(data.get("id_type") or ID_TYPE_RESIDENT)
     if id_type not in (ID_TYPE_RESIDENT, ID_TYPE_PASSPORT, ID_TYPE_OTHER):
-        raise ApplicationError("id_type_unknown", _("请选择证件类型"), field="id_type")
+        check.fail("id_type_unknown", _("请选择证件类型"), "id_type")
     raw_id = clean_id_number(data.get("id_number"))
+    id_number = raw_id
     if not raw_id:
-        raise ApplicationError("id_required", _("请填写证件号码"), field="id_number")
-    if id_type == ID_TYPE_RESIDENT:
-        id_number = read_id_number(raw_id)[0]
+        check.fail("id_required", _("请填写证件号码"), "id_number")
+    elif id_type == ID_TYPE_RESIDENT:
+        read = check(read_id_number, raw_id)
+        id_number = read[0] if read else raw_id
     elif not _DOCUMENT_NUMBER.match(raw_id):
-        raise ApplicationError(
+        check.fail(
             "document_invalid",
-            _("证件号码“{value}”不正确：护照等证件号码为 5 到 20 位字母和数字").format(value=raw_id),
-            field="id_number",
+            _("证件号码“{value}”不正确：护照等证件号码为 5 到 20 位字母和数字").format(value=raw_id[:40]),
+            "id_number",
         )
-    else:
-        id_number = raw_id
     phone = clean_phone(data.get("phone"))
     if not phone:
-        raise ApplicationError("phone_required", _("请填写联系电话"), field="phone")
-    validate_phone(phone)
+        check.fail("phone_required", _("请填写联系电话"), "phone")
+    else:
+        check(validate_phone, phone)
     from_place = clean_text(data.get("from_place"))
     if not from_place:
-        raise ApplicationError("from_required", _("请填写从何处来（省市县）"), field="from_place")
-    arrival = parse_date(data.get("arrival_date"), "arrival_date", gettext_noop("抵达日期"))
+        check.fail("from_required", _("请填写从何处来（省市县）"), "from_place")
+    else:
+        check(refuse_formula, from_place, "from_place", _("从何处来"))
+    arrival = check(parse_date, data.get("arrival_date"), "arrival_date", gettext_noop("抵达日期"))
     if arrival is None:
-        raise ApplicationError("arrival_required", _("请填写抵达日期"), field="arrival_date")
-    if arrival > today:
-        raise ApplicationError(
+        if not any(e.field == "arrival_date" for e in check.errors):
+            check.fail("arrival_required", _("请填写抵达日期"), "arrival_date")
+    elif arrival > today:
+        check.fail(
             "arrival_future",
             _("抵达日期 {date} 晚于今天").format(date=arrival.isoformat()),
-            field="arrival_date",
+            "arrival_date",
         )
-    if arrival < today - dt.timedelta(days=ARRIVAL_MAX_AGE_DAYS):
-        raise ApplicationError(
+    elif arrival < today - dt.timedelta(days=ARRIVAL_MAX_AGE_DAYS):
+        check.fail(
             "arrival_too_old",
-            _("抵达日期 {date} 已超过 {n} 天，无需报备").format(
-                date=arrival.isoformat(), n=ARRIVAL_MAX_AGE_DAYS
-            ),
-            field="arrival_date",
+            _("抵达日期 {date} 已超过 {n} 天，无需报备").format(date=arrival.isoformat(), n=ARRIVAL_MAX_AGE_DAYS),
+            "arrival_date",
         )
     address = clean_text(data.get("address"))
     if not address:
-        raise ApplicationError("address_required", _("请填写本地住址（小区、楼栋、房号）"), field="address")
+        check.fail("address_required", _("请填写本地住址（小区、楼栋、房号）"), "address")
+    else:
+        check(refuse_formula, address, "address", _("本地住址"))
+    transport = clean_text(data.get("transport"))
+    check(refuse_formula, transport, "transport", _("交通方式"))
+    note = clean_text(data.get("note"))
+    check(refuse_formula, note, "note", _("备注"))
+    check.raise_any()
     return {
         "name": name,
         "id_type": id_type,
@@ -244,9 +390,114 @@ def clean_arrival(data: dict, *, today: dt.date) -> dict:
         "from_place": from_place[:100],
         "arrival_date": arrival,
         "address": address[:200],
-        "transport": clean_text(data.get("transport"))[:60],
-        "note": clean_text(data.get("note"))[:200],
+        "transport": transport[:60],
+        "note": note[:200],
     }
+
+
+class AddressParts(NamedTuple):
+    compound: str  # a compound's name as the tree has it, "" when none is named
+    building: str  # its number ("3" for 3栋, 3号楼, 三栋)
+    unit: str  # "1" for 1单元
+    room: str  # "1201"
+
+
+_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
+_NUM = r"(\d+|[一二三四五六七八九十]{1,3})"
+_BUILDING_RE = re.compile(r"第?" + _NUM + r"(?:号楼|号院|号|栋|幢|座|楼)")
+_UNIT_RE = re.compile(r"第?" + _NUM + r"单元")
+_ROOM_RE = re.compile(r"^(\d{1,5}[A-Za-z]?)(?:室|号|房|户)?")
+_DASHED_RE = re.compile(r"(\d+)-(\d+)(?:-(\d+))?")
+
+
+def _number(text: str) -> str:
+    """"3", "03", "三", "十二" → "3", "3", "3", "12"."""
+    if text.isdigit():
+        return text.lstrip("0") or "0"
+    if "十" in text:
+        tens, _sep, ones = text.partition("十")
+        return str((_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0))
+    return str(_CN_DIGITS.get(text, 0))
+
+
+def parse_address(text: str, compounds: list[str] | tuple[str, ...] = ()) -> AddressParts:
+    """The compound, building, unit and room a typed address names: "建设小区3栋1单元1201",
+    "建设小区 3-1-1201", "1号楼 502". ``compounds``: the compound names the tree knows (the longest
+    one the text contains is taken). Parts the text does not name are ""."""
+    from gridguard.core.normalize import clean_text
+
+    flat = clean_text(text).replace(" ", "")
+    compound, rest = "", flat
+    for name in sorted({c.replace(" ", "") for c in compounds if c}, key=len, reverse=True):
+        at = flat.find(name)
+        if at >= 0:
+            compound, rest = name, flat[at + len(name):]
+            break
+    building = unit = room = ""
+    dashed = _DASHED_RE.search(rest)
+    found = _BUILDING_RE.search(rest)
+    if dashed and (found is None or dashed.start() < found.start()):
+        building = _number(dashed.group(1))
+        if dashed.group(3):
+            unit, room = _number(dashed.group(2)), dashed.group(3)
+        else:
+            room = dashed.group(2)
+        return AddressParts(compound, building, unit, room)
+    after = 0
+    if found:
+        building, after = _number(found.group(1)), found.end()
+    unit_found = _UNIT_RE.search(rest, after)
+    if unit_found:
+        unit, after = _number(unit_found.group(1)), unit_found.end()
+    if building or unit:
+        room_found = _ROOM_RE.match(rest[after:])
+        room = room_found.group(1) if room_found else ""
+    return AddressParts(compound, building, unit, room)
+
+
+def symptom_bits(symptoms: Any) -> int:
+    """Symptom codes (ints or their text) → the bits of HealthCheck.symptoms."""
+    from gridguard.control.models import Symptom
+
+    bits = 0
+    for value in symptoms or ():
+        try:
+            bits |= Symptom(int(value)).value
+        except (TypeError, ValueError):
+            raise ApplicationError(
+                "bad_symptom", _("未知症状“{v}”").format(v=str(value)[:20]), field="symptoms"
+            ) from None
+    return bits
+
+
+def clean_check(temperature: object, symptoms: Any) -> tuple[Decimal, int]:
+    """A health check's temperature and symptoms; raises FieldErrors naming each wrong one."""
+    check = FieldCheck()
+    value = check(clean_temperature, temperature)
+    bits = check(symptom_bits, symptoms)
+    check.raise_any()
+    return value, bits
+
+
+NEED_MAX = 300
+
+
+def clean_need(kind: object, detail: object) -> tuple[str, str]:
+    """A need's kind and text; raises FieldErrors naming each wrong one."""
+    from gridguard.control.models import NeedKind
+
+    check = FieldCheck()
+    if kind not in NeedKind.values:
+        check.fail("bad_choice", _("请选择需求类型"), "kind")
+    text = str(detail or "").strip()
+    if not text:
+        check.fail("detail_required", _("请填写需求内容"), "detail")
+    elif len(text) > NEED_MAX:
+        check.fail("detail_too_long", _("需求内容不能超过 300 字"), "detail")
+    else:
+        check(refuse_formula, text, "detail", _("需求内容"))
+    check.raise_any()
+    return str(kind), text
 
 
 # --- key persons known by document number (by hand, or on a list) -----------------------------

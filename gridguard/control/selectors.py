@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gridguard.accounts.models import User
 from gridguard.accounts.scope import Scope, scope_for
@@ -29,12 +30,23 @@ from gridguard.control.models import (
     TeamRole,
     TestResult,
 )
-from gridguard.core.errors import NotFound
+from gridguard.core.counting import TOTAL_CAP, bounded_count
+from gridguard.core.errors import ApplicationError, NotFound
 from gridguard.grids.models import Duty, GridNode, StaffAssignment
 from gridguard.people.models import PersonStatus
 from gridguard.people.selectors import Page, keyset_page, person_search_q, within
 
 ORDER_RELATED = ("person", "node", "policy", "household")
+
+# A list shows its total exactly up to this many rows, "N+" beyond (core.counting).
+LIST_TOTAL_CAP = TOTAL_CAP
+
+
+def _with_total(page: Page, qs: QuerySet, total: bool) -> Page:
+    """The page, with the list's bounded total when ``total`` (one more, bounded query)."""
+    if total:
+        page.extra["total"] = bounded_count(qs, LIST_TOTAL_CAP)
+    return page
 
 
 def order_access(user: User | None, order: ControlOrder) -> None:
@@ -91,11 +103,14 @@ def order_filtered(
     return qs
 
 
-def order_page(*, scope: Scope, cursor: str | None = None, limit: int = 50, **filters: Any) -> Page:
-    qs = order_filtered(scope, **filters).annotate(
-        has_alert=Exists(Alert.objects.filter(order=OuterRef("pk"), is_open=True))
+def order_page(
+    *, scope: Scope, cursor: str | None = None, limit: int = 50, total: bool = False, **filters: Any
+) -> Page:
+    qs = order_filtered(scope, **filters)
+    page = keyset_page(
+        qs.annotate(has_alert=Exists(Alert.objects.filter(order=OuterRef("pk"), is_open=True))), cursor, limit
     )
-    return keyset_page(qs, cursor, limit)
+    return _with_total(page, qs, total)
 
 
 @dataclass
@@ -143,31 +158,36 @@ class TodayRow:
     tests_due: list[ScheduledTest]
     alerts: int
     last_temperature: Any
+    phone: str = ""  # for the team: set by the caller through services.team_phones (audited)
 
 
-def my_persons_today(*, user: User, now: dt.datetime | None = None) -> list[TodayRow]:
-    """The persons whose three-to-one team the user is on, with today's slots, due tests and
-    open alerts: a few set-based queries, whatever the number of orders in the town."""
+def my_persons_today(
+    *, user: User, now: dt.datetime | None = None, order_ids: list[int] | None = None
+) -> list[TodayRow]:
+    """The persons whose three-to-one team the user is on (``order_ids``: only those), with today's
+    slots, due tests and open alerts: a few set-based queries, whatever the number of orders."""
     now = now or timezone.now()
     today = rules.local_date(now)
+    memberships = TeamMember.objects.filter(user=user)
+    if order_ids is not None:
+        memberships = memberships.filter(order_id__in=order_ids)
     orders = list(
         ControlOrder.objects.filter(
             status=OrderStatus.ACTIVE,
-            pk__in=list(TeamMember.objects.filter(user=user).values_list("order_id", flat=True)),
+            pk__in=list(memberships.values_list("order_id", flat=True)),
         )
-        .select_related("person", "household")
+        .select_related("person", "household", "node")
         .order_by("node_path", "id")[:500]
     )
     ids = [o.pk for o in orders]
-    done: dict[int, set[int]] = {}
+    done: dict[int, set[tuple[dt.date, int]]] = {}
     last: dict[int, Any] = {}
     for order_id, slot, slot_date, temperature in (
         HealthCheck.objects.filter(order_id__in=ids, slot_date__gte=today - dt.timedelta(days=1))
         .order_by("at")
         .values_list("order_id", "slot", "slot_date", "temperature")
     ):
-        if slot_date == today:
-            done.setdefault(order_id, set()).add(slot)
+        done.setdefault(order_id, set()).add((slot_date, slot))
         last[order_id] = temperature
     tests: dict[int, list[ScheduledTest]] = {}
     for test in ScheduledTest.objects.filter(
@@ -183,11 +203,15 @@ def my_persons_today(*, user: User, now: dt.datetime | None = None) -> list[Toda
     rows = []
     for order in orders:
         slots = rules.parse_slots(order.check_slots) if order.check_slots else []
+        checked = done.get(order.pk, set())
         rows.append(
             TodayRow(
                 order=order,
                 day_no=rules.day_no(order.start_date, today),
-                slots=[(s.label, s.index in done.get(order.pk, set())) for s in slots],
+                slots=[
+                    (s.label if day == today else _("昨日 {slot}").format(slot=s.label), (day, s.index) in checked)
+                    for day, s in rules.day_slots(now, slots)
+                ],
                 tests_due=tests.get(order.pk, []),
                 alerts=alerts.get(order.pk, 0),
                 last_temperature=last.get(order.pk),
@@ -200,7 +224,9 @@ def my_persons_today(*, user: User, now: dt.datetime | None = None) -> list[Toda
 def alert_filtered(
     scope: Scope, *, node: GridNode | None = None, open_only: bool = True, kind: str = ""
 ) -> QuerySet:
-    qs = within(scope, Alert.objects.select_related("order", "order__person", "order__household"), node)
+    qs = within(
+        scope, Alert.objects.select_related("order", "order__person", "order__household", "order__node"), node
+    )
     if open_only:
         qs = qs.filter(is_open=True)
     if kind:
@@ -216,8 +242,31 @@ def alert_page(
     kind: str = "",
     cursor: str | None = None,
     limit: int = 100,
+    total: bool = False,
 ) -> Page:
-    return keyset_page(alert_filtered(scope, node=node, open_only=open_only, kind=kind), cursor, limit)
+    qs = alert_filtered(scope, node=node, open_only=open_only, kind=kind)
+    return _with_total(newest_first_page(qs, cursor, limit, field="raised_at"), qs, total)
+
+
+def newest_first_page(qs: QuerySet, cursor: str | None, limit: int, *, field: str) -> Page:
+    """A page of ``qs`` newest first by the datetime ``field`` (then id), the cursor naming the last
+    row shown."""
+    from gridguard.people.selectors import decode_cursor, encode_cursor
+
+    if cursor:
+        at_text, pk = decode_cursor(cursor)
+        try:
+            at = dt.datetime.fromisoformat(at_text)
+        except ValueError:
+            raise ApplicationError("cursor_invalid", _("分页参数无效"), field="cursor") from None
+        qs = qs.filter(Q(**{f"{field}__lt": at}) | Q(**{field: at, "id__lt": pk}))
+    items = list(qs.order_by(f"-{field}", "-id")[: limit + 1])
+    next_cursor = None
+    if len(items) > limit:
+        items = items[:limit]
+        last = items[-1]
+        next_cursor = encode_cursor(getattr(last, field).isoformat(), last.pk)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 def alert_get(*, user: User, pk: int) -> Alert:
@@ -235,16 +284,19 @@ def arrival_page(
     status: str = ArrivalStatus.PENDING,
     cursor: str | None = None,
     limit: int = 50,
+    total: bool = False,
 ) -> Page:
+    """The queue: first reports only, each with how many repeats are attached to it."""
     qs = within(scope, ArrivalReport.objects.select_related("node", "poster_node", "person"), node)
-    if status:
-        qs = qs.filter(status=status)
-    return keyset_page(qs, cursor, limit)
+    qs = qs.filter(status=status) if status else qs.exclude(status=ArrivalStatus.REPEAT)
+    return _with_total(keyset_page(qs.annotate(repeat_count=Count("repeats")), cursor, limit), qs, total)
 
 
 def arrival_get(*, scope: Scope, pk: int) -> ArrivalReport:
     report = (
-        ArrivalReport.objects.select_related("node", "poster_node", "address_node", "person", "order")
+        ArrivalReport.objects.select_related(
+            "node", "poster_node", "address_node", "matched_node", "person", "order", "repeat_of"
+        )
         .filter(pk=pk)
         .first()
     )
@@ -252,6 +304,108 @@ def arrival_get(*, scope: Scope, pk: int) -> ArrivalReport:
         raise NotFound()
     scope.check(report.node_path)
     return report
+
+
+# What a repeat is compared on with the report it repeats (its own time and queue aside).
+REPEAT_FIELDS = (
+    "name",
+    "id_type",
+    "phone",
+    "from_place",
+    "arrival_date",
+    "address",
+    "address_node",
+    "transport",
+    "note",
+    "poster_node",
+)
+
+
+@dataclass
+class Repeat:
+    report: ArrivalReport
+    differs: set[str]
+
+
+def arrival_repeats(report: ArrivalReport) -> list[Repeat]:
+    """The reports that repeat ``report`` (oldest first), each with the fields that differ from it.
+    The caller has checked the report is in scope; its repeats sit in the same queue."""
+    def value(r: ArrivalReport, name: str) -> Any:
+        return getattr(r, f"{name}_id") if name in ("address_node", "poster_node") else getattr(r, name)
+
+    repeats = ArrivalReport.objects.filter(repeat_of=report).select_related("address_node", "poster_node")
+    return [
+        Repeat(r, {name for name in REPEAT_FIELDS if value(r, name) != value(report, name)})
+        for r in repeats.order_by("submitted_at", "id")
+    ]
+
+
+def address_match(poster: GridNode, text: str) -> tuple[GridNode | None, str]:
+    """The node under ``poster`` that a typed address names (unit, else building, else compound)
+    and the room it gives: "建设小区3栋1单元1201" → (建设小区 › 3栋 › 1单元, "1201"). Matched with
+    imports.addresses (the tree's names, "3栋" = "3号楼" = "3"); (None, "") when nothing matches."""
+    from gridguard.imports.addresses import AddressError, AddressIndex
+    from gridguard.imports.columns import ADDRESS_KEYS
+
+    index = AddressIndex(poster)
+    compounds = [n.name for n in index.nodes.values() if n.level_code == "compound"]
+    parts = rules.parse_address(text, compounds)
+    tries = (
+        (parts.compound, parts.building, parts.unit),
+        (parts.compound, parts.building, ""),
+        ("", parts.building, parts.unit),
+        ("", parts.building, ""),
+        (parts.compound, "", ""),
+    )
+    for compound, building, unit in tries:
+        given = {"compound": compound, "building": building, "unit": unit}
+        if not any(given.values()) or (unit and not building):
+            continue
+        try:
+            node_id = index.resolve([given.get(key, "") for key in ADDRESS_KEYS])
+        except AddressError:  # not in the tree, or more than one node: a less precise try
+            continue
+        if node_id is not None and index.by_id[node_id].path.startswith(poster.path):
+            node = GridNode.objects.get(pk=node_id)
+            return node, (parts.room if building else "")
+    return None, ""
+
+
+@dataclass
+class ArrivalAddress:
+    """Where an arrival says they live, as the verifier sees it."""
+
+    node: GridNode | None  # the node the registration goes to: typed address, else building picked
+    label: str  # its address in the tree ("东城社区 东城第一网格 建设小区 3栋 1单元")
+    room: str
+    conflict: bool  # the building picked is not where the typed address points
+    household: Any  # the ledger's household in that room, if one is there
+
+
+def arrival_address(report: ArrivalReport) -> ArrivalAddress:
+    from gridguard.people.models import Household
+    from gridguard.people.selectors import address_for_node
+
+    node = report.matched_node or report.address_node
+    picked = report.address_node
+    conflict = bool(
+        report.matched_node is not None
+        and picked is not None
+        and not report.matched_node.path.startswith(picked.path)
+        and not picked.path.startswith(report.matched_node.path)
+    )
+    household = None
+    if node is not None and report.room:
+        household = (
+            Household.objects.filter(node=node, room=report.room, is_active=True).order_by("id").first()
+        )
+    return ArrivalAddress(
+        node=node,
+        label=address_for_node(node) if node is not None else "",
+        room=report.room,
+        conflict=conflict,
+        household=household,
+    )
 
 
 def arrival_matches(report: ArrivalReport, scope: Scope) -> list[Any]:
@@ -271,13 +425,14 @@ def need_page(
     open_only: bool = True,
     cursor: str | None = None,
     limit: int = 50,
+    total: bool = False,
 ) -> Page:
     qs = within(scope, NeedRequest.objects.select_related("order", "order__person", "owner"), node)
     if status:
         qs = qs.filter(status=status)
     elif open_only:
         qs = qs.filter(status__in=[NeedStatus.OPEN, NeedStatus.IN_PROGRESS])
-    return keyset_page(qs, cursor, limit)
+    return _with_total(keyset_page(qs, cursor, limit), qs, total)
 
 
 def need_get(*, scope: Scope, pk: int) -> NeedRequest:
@@ -391,3 +546,94 @@ def team_counts(order: ControlOrder) -> dict[str, int]:
 def team_missing(order: ControlOrder) -> list[str]:
     labels = {role.value: str(role.label) for role in TeamRole}
     return rules.team_missing(team_counts(order), {k.value: v for k, v in TEAM_NEEDS.items()}, labels)
+
+
+# --- policies ---------------------------------------------------------------------------------
+
+
+@dataclass
+class PolicyRow:
+    policy: Any
+    test_days: str
+    next_label: str
+    running: int  # active orders in this stage
+
+
+@dataclass
+class PolicyHistoryRow:
+    change: Any
+    subject: str
+    text: str
+
+
+def policy_rows(policy_set: Any) -> list[PolicyRow]:
+    """A set's policies with their next stage and how many running orders are in each stage."""
+    from gridguard.control.models import Policy
+
+    policies = list(Policy.objects.filter(policy_set=policy_set).order_by("id"))
+    by_id = {p.pk: p for p in policies}
+    running = dict(
+        ControlOrder.objects.filter(status=OrderStatus.ACTIVE, policy__in=policies)
+        .values("policy")
+        .annotate(n=Count("id"))
+        .values_list("policy", "n")
+    )
+    return [
+        PolicyRow(
+            policy=p,
+            test_days="、".join(str(d) for d in p.test_days or []),
+            next_label=str(by_id[p.next_policy_id]) if p.next_policy_id in by_id else "",
+            running=running.get(p.pk, 0),
+        )
+        for p in policies
+    ]
+
+
+def policy_history(policy_set: Any, limit: int = 50) -> list[PolicyHistoryRow]:
+    """The set's changes, newest first, each said in words ("天数：7 → 10；核酸检测日：…")."""
+    from gridguard.control.models import Policy, PolicyChange
+
+    changes = list(
+        PolicyChange.objects.filter(policy_set=policy_set).select_related("actor", "policy").order_by("-at", "-id")[
+            :limit
+        ]
+    )
+    names = {p.pk: str(p) for p in Policy.objects.filter(policy_set=policy_set)}
+    labels = {
+        f: str(getattr(Policy._meta.get_field(f), "verbose_name", f))
+        for f in ("days", "check_slots", "test_days", "next_policy", "note")
+    }
+
+    def shown(key: str, value: Any) -> str:
+        if key == "test_days":
+            return "、".join(str(d) for d in value) or _("无")
+        if key == "next_policy":
+            return names.get(value, _("无")) if value else _("无")
+        return str(value) if value not in (None, "") else _("无")
+
+    rows = []
+    for c in changes:
+        if c.kind == PolicyChange.Kind.CHOOSE:
+            rows.append(PolicyHistoryRow(c, str(policy_set), _("设为当前方案")))
+            continue
+        order = list(labels)  # PostgreSQL's jsonb keeps no key order
+        text = "；".join(
+            f"{labels.get(key, key)}：{shown(key, old)} → {shown(key, new)}"
+            for key, (old, new) in sorted(c.changes.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99)
+        )
+        if c.apply_running:
+            text += "；" + _("已应用到 {n} 个在管对象").format(n=c.applied_orders)
+        rows.append(PolicyHistoryRow(c, str(c.policy) if c.policy else "", text))
+    return rows
+
+
+# Levels whose gates and notice boards carry an arrival poster.
+POSTER_LEVELS = ("street", "community", "grid", "micro_grid", "compound")
+
+
+def poster_nodes(scope: Scope, limit: int = 500) -> list[GridNode]:
+    """The nodes of the user's jurisdiction an arrival poster can be printed for, in tree order."""
+    nodes = GridNode.objects.filter(is_active=True, level__code__in=POSTER_LEVELS).select_related("level")
+    if not scope.everything:
+        nodes = nodes.filter(scope.q("path"))
+    return list(nodes.order_by("path")[:limit])

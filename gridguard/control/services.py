@@ -19,6 +19,7 @@ from gridguard.accounts.scope import Scope, scope_for
 from gridguard.accounts.services import audit_record
 from gridguard.control import rules
 from gridguard.control.models import (
+    NO_MEASURE,
     Alert,
     AlertKind,
     ArrivalReport,
@@ -27,12 +28,12 @@ from gridguard.control.models import (
     ControlOrder,
     HealthCheck,
     Measure,
-    NeedKind,
     NeedRequest,
     NeedStatus,
     OrderStatus,
     OrderStep,
     Policy,
+    PolicyChange,
     PolicySet,
     ScheduledTest,
     SelfReportLink,
@@ -41,7 +42,14 @@ from gridguard.control.models import (
     TeamRole,
     TestResult,
 )
-from gridguard.control.selectors import release_blockers, team_candidates, team_missing, team_suggest
+from gridguard.control.selectors import (
+    address_match,
+    arrival_address,
+    release_blockers,
+    team_candidates,
+    team_missing,
+    team_suggest,
+)
 from gridguard.core.errors import ApplicationError, NotFound, PermissionDenied
 from gridguard.grids.models import GridNode, StaffAssignment
 from gridguard.people.models import Person, PersonStatus
@@ -97,16 +105,178 @@ def current_policy_set() -> PolicySet:
     return policy_set
 
 
-def policy_set_choose(*, actor: User, policy_set: PolicySet) -> PolicySet:
-    """The town picks the set new orders follow. Orders already running keep their policy."""
+def policy_scope(actor: User | None) -> Scope:
+    """The actor's scope when the role may choose and edit policies (else PermissionDenied)."""
     scope = scope_for(actor)
-    if not scope.everything:
-        raise PermissionDenied(_("只有系统管理员可以切换管控政策方案"))
-    with transaction.atomic():
-        PolicySet.objects.exclude(pk=policy_set.pk).update(is_current=False)
-        PolicySet.objects.filter(pk=policy_set.pk).update(is_current=True)
+    if not scope.has("control.policy"):
+        raise PermissionDenied(_("您的角色不能选择或修改管控政策"))
+    return scope
+
+
+@transaction.atomic
+def policy_set_choose(
+    *, actor: User, policy_set: PolicySet, now: dt.datetime | None = None
+) -> PolicySet:
+    """The town picks the set new orders follow. Orders already running keep their policy."""
+    policy_scope(actor)
+    PolicySet.objects.exclude(pk=policy_set.pk).update(is_current=False)
+    PolicySet.objects.filter(pk=policy_set.pk).update(is_current=True)
+    policy_set.is_current = True
+    PolicyChange.objects.create(
+        policy_set=policy_set, kind=PolicyChange.Kind.CHOOSE, at=now or timezone.now(), actor=actor
+    )
     audit_record(actor=actor, action=AuditLog.Action.CHANGE, obj=policy_set, detail={"is_current": True})
     return policy_set
+
+
+def check_next_policy(policy: Policy, nxt: Policy | None) -> None:
+    """The next stage of ``policy`` is in its set and does not lead back to it."""
+    if nxt is None:
+        return
+    if nxt.policy_set_id != policy.policy_set_id:
+        raise ApplicationError("bad_next_policy", _("下一阶段须是同一方案中的政策"), field="next_policy")
+    seen: set[int] = set()
+    step: Policy | None = nxt
+    while step is not None and step.pk not in seen:
+        if step.pk == policy.pk:
+            raise ApplicationError(
+                "bad_next_policy", _("下一阶段不能回到本政策（会循环）"), field="next_policy"
+            )
+        seen.add(step.pk)
+        step = step.next_policy
+    return
+
+
+@transaction.atomic
+def policy_update(
+    *,
+    actor: User | None,
+    policy: Policy,
+    days: Any,
+    check_slots: Any,
+    test_days: Any,
+    next_policy: Policy | None = None,
+    note: str | None = None,
+    apply_running: bool = False,
+    now: dt.datetime | None = None,
+) -> PolicyChange | None:
+    """Edit a policy's days, daily check slots, test days and next stage, recorded in PolicyChange
+    (who, when, old → new). Orders already running keep the stage they were given (their days,
+    slots and tests were copied when the stage began) unless ``apply_running``: then their stage
+    end moves by the change of days, they take the new slots, and their pending tests are
+    rescheduled (tests already sampled or with a result are kept). None when nothing changed."""
+    policy_scope(actor)
+    now = now or timezone.now()
+    check = rules.FieldCheck()
+    values = check(rules.clean_policy, days=days, check_slots=check_slots, test_days=test_days)
+    check(check_next_policy, policy, next_policy)
+    check.raise_any()
+    assert values is not None
+    new_days, new_slots, new_tests = values
+    new = {
+        "days": new_days,
+        "check_slots": new_slots,
+        "test_days": new_tests,
+        "next_policy": next_policy.pk if next_policy is not None else None,
+        "note": (policy.note if note is None else str(note).strip()[:200]),
+    }
+    old = {
+        "days": policy.days,
+        "check_slots": policy.check_slots,
+        "test_days": [int(d) for d in (policy.test_days or [])],
+        "next_policy": policy.next_policy_id,
+        "note": policy.note,
+    }
+    changes = {key: [old[key], value] for key, value in new.items() if old[key] != value}
+    if not changes:
+        return None
+    old_days = policy.days
+    policy.days, policy.check_slots, policy.test_days = new_days, new_slots, new_tests
+    policy.next_policy, policy.note = next_policy, str(new["note"])
+    policy.save()
+    applied = _apply_to_running(policy, old_days=old_days, actor=actor, now=now) if apply_running else 0
+    change = PolicyChange.objects.create(
+        policy_set_id=policy.policy_set_id,
+        policy=policy,
+        kind=PolicyChange.Kind.EDIT,
+        changes=changes,
+        apply_running=apply_running,
+        applied_orders=applied,
+        at=now,
+        actor=actor,
+    )
+    audit_record(actor=actor, action=AuditLog.Action.CHANGE, obj=policy, detail=changes)
+    return change
+
+
+def _apply_to_running(policy: Policy, *, old_days: int, actor: User | None, now: dt.datetime) -> int:
+    """Running orders take an edited policy: those in its stage move their stage end by the change
+    of days, take its slots and have their pending tests rescheduled; those whose later stages
+    include it have their planned end moved. Returns how many orders changed."""
+    delta = policy.days - old_days
+    chains = {p.pk: p for p in Policy.objects.filter(policy_set_id=policy.policy_set_id)}
+    leads_here = {pk for pk in chains if _chain_has(chains, pk, policy.pk)}
+    orders = list(
+        ControlOrder.objects.select_for_update()
+        .filter(status=OrderStatus.ACTIVE, policy_id__in=leads_here)
+        .order_by("id")
+    )
+    for order in orders:
+        before = {"stage_end": order.stage_end.isoformat(), "end_date": order.end_date.isoformat()}
+        if order.policy_id == policy.pk:
+            order.stage_end = max(order.stage_start, order.stage_end + dt.timedelta(days=delta))
+            order.check_slots = policy.check_slots
+            _reschedule_tests(order, policy)
+        order.end_date = order.stage_end + dt.timedelta(days=_following_days(chains[order.policy_id], chains))
+        order.save(update_fields=["stage_end", "check_slots", "end_date"])
+        _step(
+            order,
+            OrderStep.Kind.POLICY,
+            actor,
+            now=now,
+            detail={
+                "policy": policy.pk,
+                "from": before,
+                "to": {"stage_end": order.stage_end.isoformat(), "end_date": order.end_date.isoformat()},
+            },
+        )
+    return len(orders)
+
+
+def _chain_has(chains: dict[int, Policy], start: int, wanted: int) -> bool:
+    seen: set[int] = set()
+    pk: int | None = start
+    while pk is not None and pk not in seen:
+        if pk == wanted:
+            return True
+        seen.add(pk)
+        pk = chains[pk].next_policy_id if pk in chains else None
+    return False
+
+
+def _reschedule_tests(order: ControlOrder, policy: Policy) -> None:
+    """The stage's tests after its policy changed: the new test days (the policy's last day is the
+    stage's last day, extensions included); pending tests no longer scheduled are cancelled, tests
+    sampled or with a result are kept."""
+    length = (order.stage_end - order.stage_start).days + 1
+    wanted: dict[dt.date, int] = {}
+    for n in policy.test_days or []:
+        day = length if int(n) >= policy.days else int(n)
+        wanted[order.stage_start + dt.timedelta(days=day - 1)] = day
+    existing = ScheduledTest.objects.filter(order=order, policy=policy, date__gte=order.stage_start).exclude(
+        result=TestResult.CANCELLED
+    )
+    have: set[dt.date] = set()
+    for test in existing:
+        if test.result == TestResult.PENDING and test.date not in wanted:
+            ScheduledTest.objects.filter(pk=test.pk).update(result=TestResult.CANCELLED)
+        else:
+            have.add(test.date)
+    ScheduledTest.objects.bulk_create(
+        ScheduledTest(order=order, policy=policy, day_no=n, date=date)
+        for date, n in sorted(wanted.items())
+        if date not in have
+    )
 
 
 def policy_for(category: str, measure: str, policy_set: PolicySet | None = None) -> Policy:
@@ -127,12 +297,18 @@ def policy_for(category: str, measure: str, policy_set: PolicySet | None = None)
     return policy
 
 
-def _following_days(policy: Policy) -> int:
-    days, seen, nxt = 0, {policy.pk}, policy.next_policy
+def _following_days(policy: Policy, chains: dict[int, Policy] | None = None) -> int:
+    """Days of the stages after ``policy`` (``chains``: the set's policies by id, to read no more)."""
+    def after(p: Policy) -> Policy | None:
+        if chains is not None:
+            return chains.get(p.next_policy_id) if p.next_policy_id else None
+        return p.next_policy
+
+    days, seen, nxt = 0, {policy.pk}, after(policy)
     while nxt is not None and nxt.pk not in seen:
         seen.add(nxt.pk)
         days += nxt.days
-        nxt = nxt.next_policy
+        nxt = after(nxt)
     return days
 
 
@@ -141,11 +317,12 @@ def planned_end(policy: Policy, start: dt.date) -> dt.date:
     return rules.stage_end(start, policy.days) + dt.timedelta(days=_following_days(policy))
 
 
-def _default_place(measure: str, household: Any) -> str:
-    """Where a measure is carried out unless a place is given: at home, except central isolation."""
-    if measure == Measure.CENTRAL_ISOLATION or household is None:
+def _default_place(measure: str, household: Any, reported_address: str = "") -> str:
+    """Where a measure is carried out unless a place is given: at home (the ledger's household, else
+    the address the person gave), except central isolation."""
+    if measure == Measure.CENTRAL_ISOLATION:
         return ""
-    return household.address
+    return household.address if household is not None else reported_address
 
 
 def _schedule_tests(order: ControlOrder, policy: Policy, start: dt.date, days: int) -> None:
@@ -183,10 +360,12 @@ def order_create(
     place: str = "",
     note: str = "",
     auto_team: bool = True,
+    reported_address: str = "",
     now: dt.datetime | None = None,
     scope: Scope | None = None,
 ) -> ControlOrder:
-    """Put a person under a measure. A person has at most one active order."""
+    """Put a person under a measure. A person has at most one active order. ``reported_address``:
+    the address as the person gave it (an arrival report), kept on the order."""
     scope = scope or _controller_scope(actor)
     if not scope.has("control.order"):
         raise PermissionDenied(_("您的角色不能下达或变更管控措施"))
@@ -212,7 +391,8 @@ def order_create(
         )
     policy = policy_for(category, measure)
     stage_end = rules.stage_end(start, policy.days)
-    place = place or _default_place(measure, person.household)
+    reported_address = reported_address.strip()[:200]
+    place = place or _default_place(measure, person.household, reported_address)
     order = ControlOrder(
         person=person,
         household_id=person.household_id,
@@ -223,6 +403,7 @@ def order_create(
         policy=policy,
         measure=measure,
         place=place.strip()[:120],
+        reported_address=reported_address,
         start_date=start,
         end_date=planned_end(policy, start),
         stage_start=start,
@@ -383,7 +564,7 @@ def _start_stage(order: ControlOrder, policy: Policy, start: dt.date, *, keep_to
     following = order.stage_end + dt.timedelta(days=_following_days(policy))
     order.end_date = max(order.end_date, following) if keep_total else following
     if not order.place:
-        order.place = _default_place(policy.measure, order.household)
+        order.place = _default_place(policy.measure, order.household, order.reported_address)[:120]
     order.save()
     _schedule_tests(order, policy, start, policy.days)
 
@@ -539,7 +720,10 @@ def order_release(
         old = {"measure": order.measure, "stage_end": order.stage_end.isoformat()}
         if nxt.measure != order.measure:  # e.g. hotel → home: the new stage takes its own place
             order.place = ""
-        _start_stage(order, nxt, rules.local_date(now), keep_total=True)
+        # Released on its last day (its last test negative), the stage still lasts that day: the
+        # next one starts the day after, so no day of the whole period is lost.
+        start = max(rules.local_date(now), order.stage_end + dt.timedelta(days=1))
+        _start_stage(order, nxt, start, keep_total=True)
         _step(
             order,
             OrderStep.Kind.NEXT_STAGE,
@@ -655,6 +839,49 @@ def team_set(
     return list(TeamMember.objects.filter(order=order))
 
 
+# --- the team's phone ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def team_phones(
+    *, actor: User | None, orders: Iterable[ControlOrder], now: dt.datetime | None = None, ip: str | None = None
+) -> dict[int, str]:
+    """The phones of the persons whose three-to-one team ``actor`` is on (order id → phone), shown
+    in full whatever the role may reveal: the team must call them. Each is a need-to-know reveal,
+    recorded in the audit log at most once per order, member and local day (the first view of
+    the day; two views at the very same moment may both record)."""
+    orders = [o for o in orders if o.person.phone]
+    if actor is None or not orders:
+        return {}
+    mine = set(
+        TeamMember.objects.filter(user=actor, order_id__in=[o.pk for o in orders]).values_list("order_id", flat=True)
+    )
+    shown = [o for o in orders if o.pk in mine]
+    if not shown:
+        return {}
+    now = now or timezone.now()
+    midnight = dt.datetime.combine(rules.local_date(now), dt.time(0), tzinfo=rules.local_tz())
+    seen = set(
+        AuditLog.objects.filter(
+            actor=actor,
+            action=AuditLog.Action.REVEAL,
+            object_type=ControlOrder._meta.label_lower,
+            object_id__in=[str(o.pk) for o in shown],
+            at__gte=midnight,
+        ).values_list("object_id", flat=True)
+    )
+    for order in shown:
+        if str(order.pk) not in seen:
+            audit_record(
+                actor=actor,
+                action=AuditLog.Action.REVEAL,
+                obj=order,
+                ip=ip,
+                detail={"fields": ["联系电话"], "reason": "三包一成员联系管控对象"},
+            )
+    return {o.pk: o.person.phone for o in shown}
+
+
 # --- health checks and alerts ---------------------------------------------------------------
 
 
@@ -665,18 +892,6 @@ def _check_recorder(actor: User | None, order: ControlOrder) -> None:
     if actor is None:
         raise PermissionDenied()
     order_access(actor, order)
-
-
-def _symptom_bits(symptoms: Iterable[Any]) -> int:
-    bits = 0
-    for value in symptoms:
-        try:
-            bits |= Symptom(int(value)).value
-        except ValueError:
-            raise ApplicationError(
-                "bad_symptom", _("未知症状“{v}”").format(v=value), field="symptoms"
-            ) from None
-    return bits
 
 
 @dataclass
@@ -707,11 +922,10 @@ def check_record(
     at = at or now
     if at > now + dt.timedelta(minutes=10):
         raise ApplicationError("at_future", _("检测时间不能晚于现在"), field="at")
-    value = rules.clean_temperature(temperature)
-    bits = _symptom_bits(symptoms)
+    value, bits = rules.clean_check(temperature, list(symptoms))
     slots = rules.parse_slots(order.check_slots)
     slot_date, slot = rules.slot_of(at, slots)
-    if not order.stage_start <= slot_date <= order.end_date:
+    if not order.start_date <= slot_date <= order.end_date:
         raise ApplicationError("out_of_order", _("检测日期不在管控期内"), field="at")
     check = HealthCheck.objects.create(
         order=order,
@@ -924,12 +1138,7 @@ def need_create(
     if not self_reported:
         _check_recorder(actor, order)
     _require_active(order)
-    kind = _clean_choice(kind, NeedKind, "kind", _("需求类型"))
-    detail = (detail or "").strip()
-    if not detail:
-        raise ApplicationError("detail_required", _("请填写需求内容"), field="detail")
-    if len(detail) > 300:
-        raise ApplicationError("detail_too_long", _("需求内容不能超过 300 字"), field="detail")
+    kind, detail = rules.clean_need(kind, detail)
     now = now or timezone.now()
     return NeedRequest.objects.create(
         order=order,
@@ -990,8 +1199,9 @@ def arrival_queue_node(poster: GridNode, address_node: GridNode | None) -> GridN
 def arrival_submit(
     *, poster: GridNode, data: dict[str, Any], now: dt.datetime | None = None
 ) -> ArrivalReport:
-    """A public self-report. A second report of the same identity number still waiting in the
-    queue updates the first (and counts it) instead of adding another row."""
+    """A public self-report. It never changes a report already submitted: a second report of an
+    identity number still waiting in a queue is a row of its own attached to the first
+    (``repeat_of``), in the first's queue, for the first's verifier to compare."""
     now = now or timezone.now()
     clean = rules.clean_arrival(data, today=rules.local_date(now))
     address_node = None
@@ -999,28 +1209,37 @@ def arrival_submit(
         address_node = GridNode.objects.filter(
             pk=int(data["address_node"]), path__startswith=poster.path, is_active=True
         ).first()
-    queue = arrival_queue_node(poster, address_node)
-    existing = (
-        ArrivalReport.objects.select_for_update()
-        .filter(id_number=clean["id_number"], status=ArrivalStatus.PENDING)
-        .order_by("id")
-        .first()
-    )
-    if existing is not None:
-        for key, value in clean.items():
-            setattr(existing, key, value)
-        existing.node, existing.node_path, existing.address_node = queue, queue.path, address_node
-        existing.submitted_at = now
-        existing.times += 1
-        existing.save()
-        return existing
-    return ArrivalReport.objects.create(
-        node=queue,
-        node_path=queue.path,
-        poster_node=poster,
-        address_node=address_node,
-        submitted_at=now,
+    matched_node, room = address_match(poster, clean["address"])
+    fields = {
+        "poster_node": poster,
+        "address_node": address_node,
+        "matched_node": matched_node,
+        "room": room,
+        "submitted_at": now,
         **clean,
+    }
+    for _attempt in range(2):
+        original = _pending_arrival(clean["id_number"])
+        if original is not None:
+            return ArrivalReport.objects.create(
+                node_id=original.node_id,
+                node_path=original.node_path,
+                repeat_of=original,
+                status=ArrivalStatus.REPEAT,
+                **fields,
+            )
+        queue = arrival_queue_node(poster, matched_node or address_node)
+        try:
+            with transaction.atomic():
+                return ArrivalReport.objects.create(node=queue, node_path=queue.path, **fields)
+        except IntegrityError:  # the same number's first report a moment ago: this one repeats it
+            continue
+    raise ApplicationError("arrival_busy", _("提交过于频繁，请稍后再试"))
+
+
+def _pending_arrival(id_number: str) -> ArrivalReport | None:
+    return (
+        ArrivalReport.objects.filter(id_number=id_number, status=ArrivalStatus.PENDING).order_by("id").first()
     )
 
 
@@ -1031,21 +1250,29 @@ def arrival_verify(
     report: ArrivalReport,
     person: Person | None = None,
     household_id: int | None = None,
-    measure: str = "",
+    measure: str = "",  # a Measure, or NO_MEASURE; "" is refused
     category: str = Category.MEDIUM_RISK_ARRIVAL,
     place: str = "",
     note: str = "",
     now: dt.datetime | None = None,
 ) -> ArrivalReport:
     """Match the report to a ledger person (or register one from it) and decide: a measure, or
-    "no measure" (``measure`` empty)."""
+    "none" (no measure). There is no default: an empty decision is refused."""
     from gridguard.people import services as people_services
     from gridguard.people.models import Household
 
     scope = _controller_scope(actor)
     scope.check(report.node_path)
+    if report.status == ArrivalStatus.REPEAT:
+        raise ApplicationError("arrival_repeat", _("这是一次重复报备，请在首次报备中核实"))
     if report.status != ArrivalStatus.PENDING:
         raise ApplicationError("already_verified", _("该报备已核实"))
+    if not measure:
+        raise ApplicationError(
+            "decision_required", _("请选择处理决定：无需管控，或一种管控措施"), field="measure"
+        )
+    if measure != NO_MEASURE:
+        measure = _clean_choice(measure, Measure, "measure", _("处理决定"))
     now = now or timezone.now()
     if person is None:
         person = Person.objects.filter(id_number=report.id_number, status=PersonStatus.ACTIVE).first()
@@ -1053,12 +1280,21 @@ def arrival_verify(
         scope.check(person.node_path)
     else:
         household = None
+        where = arrival_address(report)
         if household_id:
             household = Household.objects.filter(pk=household_id).first()
             if household is None:
                 raise ApplicationError("household_unknown", _("所选住户不存在"), field="household")
+        elif where.household is not None:  # the room the person gave is in the ledger: join it
+            household = where.household
+        elif where.node is not None and where.room:  # a room the ledger lacks: register it
+            scope.check(where.node.path)
+            household = people_services.household_create(
+                actor=actor, node=where.node, room=where.room, date=report.arrival_date
+            )
+        if household is not None:
             scope.check(household.node_path)
-        node = report.address_node or report.node
+        node = where.node or report.node
         person = people_services.person_register(
             actor=actor,
             data={
@@ -1078,7 +1314,7 @@ def arrival_verify(
     report.verified_at = now
     report.verified_by = actor
     report.decision_note = note.strip()[:200]
-    if measure:
+    if measure != NO_MEASURE:
         order = order_create(
             actor=actor,
             person=person,
@@ -1088,6 +1324,7 @@ def arrival_verify(
             source=_("自主报备"),
             place=place,
             note=note,
+            reported_address=report.address,
             now=now,
         )
         report.order = order

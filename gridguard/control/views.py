@@ -10,10 +10,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridguard.accounts.scope import current_user, scope_for
+from gridguard.accounts.services import client_ip
 from gridguard.control import selectors, services
 from gridguard.control.forms import (
     CancelForm,
@@ -25,6 +27,7 @@ from gridguard.control.forms import (
     NeedUpdateForm,
     OrderForm,
     PlaceForm,
+    PolicyForm,
     ReleaseForm,
     ResolveForm,
     TestResultForm,
@@ -39,6 +42,8 @@ from gridguard.control.models import (
     Measure,
     NeedStatus,
     OrderStatus,
+    Policy,
+    PolicySet,
     ScheduledTest,
     Symptom,
     TeamRole,
@@ -74,7 +79,9 @@ def orders(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     filters = order_filters(request)
     try:
-        page = selectors.order_page(scope=scope, cursor=request.GET.get("cursor") or None, **filters)
+        page = selectors.order_page(
+            scope=scope, cursor=request.GET.get("cursor") or None, total=True, **filters
+        )
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("control:orders")
@@ -88,6 +95,7 @@ def orders(request: HttpRequest) -> HttpResponse:
             "categories": Category.choices,
             "measures": Measure.choices,
             "statuses": OrderStatus.choices,
+            "today": timezone.localdate(),
         },
     )
 
@@ -144,12 +152,14 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(request, pk)
     view = selectors.order_view(order)
     scope = scope_for(request.user)
+    phones = services.team_phones(actor=current_user(request), orders=[order], ip=client_ip(request))
     return render(
         request,
         "control/order.html",
         {
             "v": view,
             "order": order,
+            "team_phone": phones.get(order.pk, ""),
             "check_form": CheckForm(),
             "need_form": NeedForm(),
             "result_form": TestResultForm(),
@@ -254,8 +264,12 @@ def order_team(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def order_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a check. From a card of the today list (htmx) the answer is that card, redrawn with
+    the outcome, so the page stays where it was; otherwise back to ``next`` with a message. Either
+    way a refusal names the person ("张三：体温须为数字")."""
     order = _order(request, pk)
     form = CheckForm(request.POST)
+    card = bool(request.headers.get("HX-Request") and request.POST.get("card"))
     if form.is_valid():
         try:
             result = services.check_record(
@@ -269,21 +283,44 @@ def order_check(request: HttpRequest, pk: int) -> HttpResponse:
             add_service_error(form, exc)
         else:
             if result.alerts:
-                messages.error(
-                    request,
-                    _("已记录，并已发出预警：{alert}").format(
-                        alert="；".join(f"{a.get_kind_display()} {a.detail}" for a in result.alerts)
-                    ),
+                level, text = "error", _("已记录，并已发出预警：{alert}").format(
+                    alert="；".join(f"{a.get_kind_display()} {a.detail}" for a in result.alerts)
                 )
             else:
-                messages.success(request, _("已记录体温 {t}℃").format(t=result.check.temperature))
+                level, text = "success", _("已记录体温 {t}℃").format(t=result.check.temperature)
+            if card:
+                return _today_card(request, order, level, text)
+            messages.add_message(request, messages.ERROR if level == "error" else messages.SUCCESS, text)
             return redirect(safe_next(request, request.POST.get("next"), reverse("control:order", args=[order.pk])))
-    for field, errors in form.errors.items():
-        for error in errors:
-            messages.error(
-                request, f"{form.fields[field].label if field in form.fields else ''} {error}".strip()
-            )
+    errors = [f"{order.person.name}：{error}" for field_errors in form.errors.values() for error in field_errors]
+    if card:
+        return _today_card(request, order, "error", "；".join(errors))
+    for error in errors:
+        messages.error(request, error)
     return redirect(safe_next(request, request.POST.get("next"), reverse("control:order", args=[order.pk])))
+
+
+def _today_card(request: HttpRequest, order: ControlOrder, level: str, text: str) -> HttpResponse:
+    """One card of the today list, with the outcome of what was just done on it."""
+    user = current_user(request)
+    rows = selectors.my_persons_today(user=user, order_ids=[order.pk])
+    if not rows:  # no longer on the team, or the order has ended
+        return HttpResponse(
+            format_html('<div class="card today-card" id="order-{}"><p>{}</p></div>', order.pk, text)
+        )
+    row = rows[0]
+    row.phone = services.team_phones(actor=user, orders=[row.order], ip=client_ip(request)).get(order.pk, "")
+    return render(
+        request,
+        "control/_today_card.html",
+        {
+            "r": row,
+            "card_message": text,
+            "card_level": level,
+            "symptom_choices": Symptom.choices,
+            "today": timezone.localdate(),
+        },
+    )
 
 
 @login_required
@@ -360,17 +397,30 @@ def test_result(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def today(request: HttpRequest) -> HttpResponse:
     """三包一成员的“我的管控对象”: today's checks, tests and alerts, phone first."""
-    rows = selectors.my_persons_today(user=current_user(request))
-    return render(request, "control/today.html", {"rows": rows, "symptom_choices": Symptom.choices})
+    user = current_user(request)
+    rows = selectors.my_persons_today(user=user)
+    phones = services.team_phones(actor=user, orders=[r.order for r in rows], ip=client_ip(request))
+    for row in rows:
+        row.phone = phones.get(row.order.pk, "")
+    return render(
+        request,
+        "control/today.html",
+        {"rows": rows, "symptom_choices": Symptom.choices, "today": timezone.localdate()},
+    )
 
 
-def _alert_context(request: HttpRequest) -> dict[str, Any]:
+def _alert_context(request: HttpRequest, *, total: bool = False) -> dict[str, Any]:
     scope = scope_for(request.user)
     node = node_param(request)
     open_only = request.GET.get("all") != "1"
     kind = request.GET.get("kind", "") if request.GET.get("kind") in AlertKind.values else ""
     page = selectors.alert_page(
-        scope=scope, node=node, open_only=open_only, kind=kind, cursor=request.GET.get("cursor") or None
+        scope=scope,
+        node=node,
+        open_only=open_only,
+        kind=kind,
+        cursor=request.GET.get("cursor") or None,
+        total=total,
     )
     return {
         "page": page,
@@ -384,7 +434,7 @@ def _alert_context(request: HttpRequest) -> dict[str, Any]:
 
 @login_required
 def alerts(request: HttpRequest) -> HttpResponse:
-    return render(request, "control/alerts.html", _alert_context(request))
+    return render(request, "control/alerts.html", _alert_context(request, total=True))
 
 
 @login_required
@@ -420,7 +470,7 @@ def arrivals(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", ArrivalStatus.PENDING)
     status = status if status in ArrivalStatus.values or status == "" else ArrivalStatus.PENDING
     page = selectors.arrival_page(
-        scope=scope, node=node, status=status, cursor=request.GET.get("cursor") or None
+        scope=scope, node=node, status=status, cursor=request.GET.get("cursor") or None, total=True
     )
     return render(
         request,
@@ -429,7 +479,7 @@ def arrivals(request: HttpRequest) -> HttpResponse:
             "page": page,
             "node": node,
             "status": status,
-            "statuses": ArrivalStatus.choices,
+            "statuses": [(c, label) for c, label in ArrivalStatus.choices if c != ArrivalStatus.REPEAT],
         },
     )
 
@@ -438,6 +488,8 @@ def arrivals(request: HttpRequest) -> HttpResponse:
 def arrival_verify(request: HttpRequest, pk: int) -> HttpResponse:
     scope = scope_for(request.user)
     report = or_404(selectors.arrival_get, scope=scope, pk=pk)
+    if report.repeat_of_id:  # a repeat is read and verified on the report it repeats
+        return redirect(reverse("control:arrival", args=[report.repeat_of_id]) + f"#repeat-{report.pk}")
     matches = selectors.arrival_matches(report, scope)
     form = VerifyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -453,7 +505,19 @@ def arrival_verify(request: HttpRequest, pk: int) -> HttpResponse:
             if report.order_id:
                 return redirect("control:order", report.order_id)
             return redirect("control:arrivals")
-    return render(request, "control/arrival.html", {"report": report, "matches": matches, "form": form})
+    repeats = selectors.arrival_repeats(report)
+    return render(
+        request,
+        "control/arrival.html",
+        {
+            "report": report,
+            "matches": matches,
+            "form": form,
+            "repeats": repeats,
+            "times": report.times + len(repeats),
+            "where": selectors.arrival_address(report),
+        },
+    )
 
 
 @login_required
@@ -468,13 +532,20 @@ def poster(request: HttpRequest, node_id: int) -> HttpResponse:
 
 
 @login_required
+def posters(request: HttpRequest) -> HttpResponse:
+    """来返报备二维码: the posters of the user's grids and compounds, to print and put up."""
+    nodes = selectors.poster_nodes(scope_for(request.user))
+    return render(request, "control/posters.html", {"nodes": nodes, "limit": 500})
+
+
+@login_required
 def needs(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     node = node_param(request)
     status = request.GET.get("status", "")
     status = status if status in NeedStatus.values else ""
     page = selectors.need_page(
-        scope=scope, node=node, status=status, cursor=request.GET.get("cursor") or None
+        scope=scope, node=node, status=status, cursor=request.GET.get("cursor") or None, total=True
     )
     return render(
         request,
@@ -502,3 +573,80 @@ def need_update(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("已更新"))
     return redirect(safe_next(request, request.POST.get("next"), reverse("control:needs")))
+
+
+@login_required
+def policies(request: HttpRequest) -> HttpResponse:
+    """管控政策: choose the town's policy set; each policy's values, and their history."""
+    services.policy_scope(current_user(request))
+    if request.method == "POST":
+        chosen = PolicySet.objects.filter(pk=int_param(request.POST.get("policy_set")) or 0).first()
+        if chosen is None:
+            messages.error(request, _("请选择方案"))
+        else:
+            services.policy_set_choose(actor=current_user(request), policy_set=chosen)
+            messages.success(request, _("已将“{name}”设为当前方案").format(name=chosen.name))
+        return redirect("control:policies")
+    sets = list(PolicySet.objects.order_by("id"))
+    current = next((p for p in sets if p.is_current), sets[0] if sets else None)
+    shown_id = int_param(request.GET.get("set"))
+    shown = next((p for p in sets if p.pk == shown_id), current)
+    return render(
+        request,
+        "control/policies.html",
+        {
+            "sets": sets,
+            "current": current,
+            "shown": shown,
+            "rows": selectors.policy_rows(shown) if shown else [],
+            "history": selectors.policy_history(shown) if shown else [],
+        },
+    )
+
+
+@login_required
+def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    services.policy_scope(current_user(request))
+    policy = Policy.objects.select_related("policy_set").filter(pk=pk).first()
+    if policy is None:
+        raise Http404()
+    rows = {r.policy.pk: r for r in selectors.policy_rows(policy.policy_set)}
+    others = [r.policy for r in rows.values() if r.policy.pk != policy.pk]
+    form = PolicyForm(
+        request.POST or None,
+        policies=others,
+        running=rows[policy.pk].running,
+        initial={
+            "days": policy.days,
+            "check_slots": policy.check_slots,
+            "test_days": ", ".join(str(d) for d in policy.test_days or []),
+            "next_policy": policy.next_policy_id or "",
+            "note": policy.note,
+        },
+    )
+    back = reverse("control:policies") + f"?set={policy.policy_set_id}"
+
+    def run(data: dict[str, Any]) -> Any:
+        nxt = next((p for p in others if str(p.pk) == data["next_policy"]), None)
+        return services.policy_update(
+            actor=current_user(request),
+            policy=policy,
+            days=data["days"],
+            check_slots=data["check_slots"],
+            test_days=data["test_days"],
+            next_policy=nxt,
+            note=data["note"],
+            apply_running=data["apply_running"],
+        )
+
+    return form_page(
+        request,
+        form,
+        template="control/form.html",
+        run=run,
+        done=lambda _change: redirect(back),
+        context={
+            "title": _("修改政策：{policy}（{set}）").format(policy=policy, set=policy.policy_set.name),
+            "back": back,
+        },
+    )

@@ -11,6 +11,15 @@ from gridguard.people import services as people
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Each test starts with the public forms' per-address counters at zero (they live in the cache,
+    shared by the tests of one run)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def local(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> dt.datetime:
     """An aware instant at a wall-clock time in Shanghai (the project's TIME_ZONE)."""
     return dt.datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)

@@ -479,7 +479,7 @@ def test_arrivals_verify(client, alice, charlie, town):
     )
     client.force_login(charlie)
     assert client.get("/api/control/arrivals").json()["items"] == []
-    assert _post(client, f"/api/control/arrivals/{report.pk}/verify", {"measure": ""}).status_code == 404
+    assert _post(client, f"/api/control/arrivals/{report.pk}/verify", {"measure": "none"}).status_code == 404
 
     client.force_login(alice)
     items = client.get("/api/control/arrivals").json()["items"]
@@ -495,10 +495,29 @@ def test_arrivals_verify(client, alice, charlie, town):
     assert body["status"] == "ordered" and body["order_id"] and body["person_id"]
     order = client.get(f"/api/control/orders/{body['order_id']}").json()
     assert order["name"] == "赵六" and order["source"] == "自主报备"
-    again = _post(client, f"/api/control/arrivals/{report.pk}/verify", {"measure": ""})
+    again = _post(client, f"/api/control/arrivals/{report.pk}/verify", {"measure": "none"})
     assert again.status_code == 400 and again.json()["code"] == "already_verified"
     assert client.get("/api/control/arrivals").json()["items"] == []
     assert len(client.get("/api/control/arrivals", {"status": ""}).json()["items"]) == 1
+
+
+def test_a_repeat_is_counted_on_the_first_report_not_listed_apart(client, alice, town):
+    data = {
+        "name": "赵六",
+        "id_number": idno(1992, 5),
+        "phone": "13700001111",
+        "from_place": "上海市浦东新区",
+        "arrival_date": timezone.localdate().isoformat(),
+        "address": "东城社区 1号楼 202",
+    }
+    first = services.arrival_submit(poster=town.east, data=data)
+    repeat = services.arrival_submit(poster=town.west, data={**data, "name": "钱七"})
+    client.force_login(alice)
+    for status in ("pending", ""):
+        items = client.get("/api/control/arrivals", {"status": status}).json()["items"]
+        assert [(r["id"], r["name"], r["times"], r["repeats"]) for r in items] == [(first.pk, "赵六", 2, 1)]
+    response = _post(client, f"/api/control/arrivals/{repeat.pk}/verify", {"measure": "none"})
+    assert response.status_code == 400 and response.json()["code"] == "arrival_repeat"
 
 
 def test_policy_sets(client, bob):
@@ -510,6 +529,30 @@ def test_policy_sets(client, bob):
         p for p in national["policies"] if p["category"] == "close_contact" and p["measure"] == "central"
     )
     assert close["days"] == 7 and close["next_policy_id"] and close["test_days"] == [1, 2, 3, 5, 7]
+
+
+def test_policies_are_chosen_and_edited_through_the_api(client, bob, street_official):
+    from gridguard.control.models import Policy, PolicySet
+
+    seeds = PolicySet.objects.get(code="seeds_14d")
+    policy = Policy.objects.get(policy_set__code="national_9", category="close_contact", measure="central")
+    client.force_login(bob)
+    assert _post(client, f"/api/control/policy-sets/{seeds.pk}/choose", {}).status_code == 403
+    client.force_login(street_official)
+    assert _post(client, f"/api/control/policy-sets/{seeds.pk}/choose", {}).status_code == 200
+    assert PolicySet.objects.get(is_current=True) == seeds
+    bad = client.put(
+        f"/api/control/policies/{policy.pk}",
+        {"days": 0, "check_slots": "x", "test_days": [1]},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400 and {e["field"] for e in bad.json()["errors"]} == {"days", "check_slots"}
+    good = client.put(
+        f"/api/control/policies/{policy.pk}",
+        {"days": 8, "check_slots": "20:00-08:00", "test_days": [1, 8], "next_policy_id": policy.next_policy_id},
+        content_type="application/json",
+    )
+    assert good.status_code == 200 and good.json()["days"] == 8 and good.json()["check_slots"] == "20:00-08:00"
 
 
 def test_device_token_reaches_the_control_api(client, charlie, orders):

