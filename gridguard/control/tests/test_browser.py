@@ -52,9 +52,8 @@ def test_arrival_to_isolation_to_fever_alert(live_server, phone, town, bob):
     assert card.locator(".card-message").inner_text() == "李四：体温须为数字，如 36.5"
     card.locator("input[name=temperature]").fill("38.1")
     card.locator("button:has-text('记录体温')").click()
-    phone.wait_for_function(
-        f"document.querySelector('#order-{order.pk} .card-message').innerText.includes('预警')"
-    )
+    # a locator wait, not wait_for_function: a string predicate is an eval the CSP refuses
+    card.locator(".card-message", has_text="预警").wait_for()
     assert phone.url.endswith("/control/today/")
     assert "1 条预警" in phone.locator(f"#order-{order.pk}").inner_text()
     phone.screenshot(path=str(SCREENSHOTS / "today-fever-phone.png"), full_page=True)
