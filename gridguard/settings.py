@@ -246,6 +246,10 @@ IMPORT_MAX_UNZIPPED_BYTES = envint("IMPORT_MAX_UNZIPPED_BYTES", 1024 * 1024 * 10
 # An import or export job queued or running with no progress for this long is failed by a periodic
 # sweep (its worker died) and its files are deleted.
 IMPORT_STALE_MINUTES = envint("IMPORT_STALE_MINUTES", 30)
+# Full-number look-ups (查号): a role that may not reveal identity numbers and phones may search by a
+# full number (or a phone's last 4, an identity number's last 6) LOOKUP_LIMIT_PER_HOUR different
+# times an hour; each is in the audit log, and a refusal past the limit is flagged to the officials.
+LOOKUP_LIMIT_PER_HOUR = envint("LOOKUP_LIMIT_PER_HOUR", 20)
 # Exports: a list of up to EXPORT_SYNC_ROWS rows downloads at once; a longer one is written by the
 # worker into EXPORT_DIR and kept for EXPORT_KEEP_HOURS (the files hold personal data).
 EXPORT_DIR = VAR_DIR / "exports"

@@ -123,6 +123,8 @@ class AuditLog(models.Model):
         DELETE = "delete", _("删除")
         TREE = "tree", _("调整网格")
         TOKEN = "token", _("设备令牌")
+        LOOKUP = "lookup", _("查号")  # a full number searched by a role that may not reveal
+        FLAG = "flag", _("异常提醒")  # something the officials above should look at
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(User, verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL)

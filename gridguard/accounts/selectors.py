@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -145,3 +147,13 @@ class _DetailText:
         if choices:
             return str(dict(choices).get(value, value))
         return str(value)
+
+
+def audit_flags(*, scope: Scope, days: int = 7, limit: int = 5) -> list[AuditLog]:
+    """The latest flags (异常提醒, e.g. a user past the full-number look-up limit) under the user's
+    nodes in the last ``days``, for an official's home page; none for a role that may not read the log."""
+    if not scope.has("accounts.audit"):
+        return []
+    since = timezone.now() - dt.timedelta(days=days)
+    qs = scope.filter(AuditLog.objects.filter(action=AuditLog.Action.FLAG, at__gte=since))
+    return list(qs.select_related("actor").order_by("-id")[:limit])

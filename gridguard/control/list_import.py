@@ -58,6 +58,7 @@ from gridguard.imports.services.common import (
     refused,
     run_import,
 )
+from gridguard.people import lookups
 from gridguard.people.models import Household, Person, PersonStatus
 from gridguard.people.rules import clean_person, parse_date, parse_room
 
@@ -391,8 +392,14 @@ def _match_ledger(parsed: list[ListRow], scope: Scope, root: GridNode, add: Any)
             person_id__in=person_ids[start : start + BATCH], status=OrderStatus.ACTIVE
         ).only("person_id", "measure", "end_date")
         active.update((o.person_id, o) for o in orders)
+    # whether a number is registered outside the user's jurisdiction is a metered look-up (people.lookups)
+    allowed = lookups.meter(scope, lookups.ELSEWHERE, [n for n, (_pk, _nm, p) in found.items() if not scope.covers(p)])
     for number, row in by_number.items():
         hit = found.get(number)
+        if hit is not None and not scope.covers(hit[2]) and number not in allowed:
+            refusal = lookups.refusal("id_number")
+            add(row.pos, "id_number", refusal.message, refusal.code)
+            continue
         if hit is None:
             if not scope.has("people.edit"):
                 add(

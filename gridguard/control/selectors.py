@@ -95,7 +95,7 @@ def order_filtered(
     if search.strip():
         from gridguard.people.models import Person
 
-        qs = qs.filter(person__in=Person.objects.filter(person_search_q(search)).values("id"))
+        qs = qs.filter(person__in=Person.objects.filter(person_search_q(search, scope)).values("id"))
     if team_incomplete:
         qs = qs.filter(team_complete=False)
     if with_alerts:

@@ -450,8 +450,32 @@ def order_create(
     return order
 
 
-@transaction.atomic
 def key_person_add(
+    *, actor: User | None, person_data: dict[str, Any], scope: Scope | None = None, **kwargs: Any
+) -> ControlOrder:
+    """Order a key person known by identity number (``_key_person_add``). Before its transaction: a
+    number registered in another jurisdiction is said so ("forward it"), but that answer is a
+    metered look-up (people.lookups), recorded even though the order is refused."""
+    from gridguard.people import lookups
+    from gridguard.people.rules import clean_person
+
+    scope = scope or _controller_scope(actor)
+    number = clean_person(person_data).id_number
+    path = (
+        Person.objects.filter(id_number=number, status=PersonStatus.ACTIVE)
+        .order_by("id")
+        .values_list("node_path", flat=True)
+        .first()
+        if number
+        else None
+    )
+    if path is not None and not scope.covers(path):
+        lookups.meter_one(scope, lookups.ELSEWHERE, number, field="id_number")
+    return _key_person_add(actor=actor, person_data=person_data, scope=scope, **kwargs)
+
+
+@transaction.atomic
+def _key_person_add(
     *,
     actor: User | None,
     person_data: dict[str, Any],

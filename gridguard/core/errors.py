@@ -49,6 +49,12 @@ class NotFound(ApplicationError):
         super().__init__("not_found", message, **kw)
 
 
+class TooMany(ApplicationError):
+    """Asked too often (a limit per user and hour): answered with 429."""
+
+    status = 429
+
+
 class FieldErrors(ApplicationError):
     """Several fields are wrong at once (a form, an import row). Reads as its first error, so code
     that shows one problem still works; ``errors`` holds them all, at most one per field."""

@@ -20,6 +20,7 @@ from gridguard.core.masking import MASK_BY_FIELD
 from gridguard.core.normalize import clean_id_number, clean_phone, clean_text
 from gridguard.core.paths import PATH_END, prefix_q, subtree_q
 from gridguard.grids.models import GridNode
+from gridguard.people import lookups
 from gridguard.people.models import Household, Organization, Person, PersonStatus, Tag
 
 
@@ -87,6 +88,7 @@ def keyset_page(qs: QuerySet, cursor: str | None, limit: int) -> Page:
 _DIGITS = re.compile(r"^\d+$")
 _ID_LIKE = re.compile(r"^\d{15}$|^\d{17}[\dX]$")
 _LATIN = re.compile(r"^[a-z]+$")
+_ID_TAIL = re.compile(r"^\d{5}[\dX]$")
 # Words of an address that no name has: a search with one of them, or with a digit (that is not an
 # identity number or a phone), looks for an address.
 _ADDRESS_WORDS = ("小区", "单元", "社区", "网格", "号楼", "栋", "幢", "室", "弄", "巷", "自然村", "村民小组")
@@ -117,32 +119,81 @@ def person_get(*, scope: Scope, pk: int) -> Person:
     return person
 
 
-def person_search_q(text: str) -> Q:
-    """What a search box means: identity number, phone, pinyin initials, address or name prefix."""
-    return _search(text)[0]
+@dataclass(frozen=True)
+class Search:
+    """What a search text means: its filter, the indexed column to order its matches by and, when
+    the text is a number that a role without the reveal right may only look up metered
+    (people.lookups), the kind of look-up and the number."""
+
+    q: Q
+    order: str
+    lookup: str = ""
+    number: str = ""
 
 
-def _search(text: str) -> tuple[Q, str]:
-    """The filter for a search text and the indexed column to order its matches by."""
+def person_search_q(text: str, scope: Scope) -> Q:
+    """What a search box means: identity number, phone (or their tails), pinyin initials, address or
+    name prefix. A number is a look-up that ``scope``'s user may make only so often (TooMany)."""
+    return metered_search(text, scope).q
+
+
+def metered_search(text: str, scope: Scope) -> Search:
+    search = parse_search(text)
+    if search.lookup:
+        lookups.meter_one(scope, search.lookup, search.number)
+    return search
+
+
+def parse_search(text: str) -> Search:
     text = clean_text(text)
     ident = clean_id_number(text)
     if _ID_LIKE.match(ident):
         from gridguard.core.identity import upgrade_legacy
 
         number = upgrade_legacy(ident) if len(ident) == 15 else ident
-        return Q(id_number=number), "id_number"
+        return Search(Q(id_number=number), "id_number", lookups.ID, number)
     phone = clean_phone(text)
     if _DIGITS.match(phone) and 7 <= len(phone) <= 12:
-        return Q(phone=phone), "phone"
+        return Search(Q(phone=phone), "phone", lookups.PHONE, phone)
+    if _DIGITS.match(phone) and len(phone) == 4:  # a phone's last 4 (as the mask shows), or a room
+        return Search(
+            Q(phone__endswith=phone) | address_q("household__address", phone), "node_path", lookups.PHONE_TAIL, phone
+        )
+    if _ID_TAIL.match(ident):  # an identity number's last 6 (the birth day and the 4 the mask shows)
+        return Search(Q(id_number__endswith=ident), "node_path", lookups.ID_TAIL, ident)
     lowered = text.lower().replace(" ", "")
     if _LATIN.match(lowered):
-        return prefix_q("name_initials", lowered), "name_initials"
+        return Search(prefix_q("name_initials", lowered), "name_initials")
     if len(ident) >= 6 and (_DIGITS.match(ident[:-1]) or ident.isalnum()) and ident.isascii():
-        return Q(id_number=ident), "id_number"
+        return Search(Q(id_number=ident), "id_number", lookups.ID, ident)  # a passport or other document
     compact = text.replace(" ", "")
     if any(c.isdigit() for c in compact) or any(word in compact for word in _ADDRESS_WORDS):
-        return address_q("household__address", compact), "node_path"
-    return prefix_q("name", compact), "name"
+        q = address_q("household__address", compact)
+        room = room_q(compact, "household__address", "household__room")
+        return Search(q | room if room is not None else q, "node_path")
+    return Search(prefix_q("name", compact), "name")
+
+
+# "3栋201", "建设小区3号楼1201": a building and a room without the unit between them
+_BUILDING_ROOM = re.compile(r"^(?P<pre>.*?)(?P<num>\d+)(?:号楼|栋|幢|号)(?P<room>\d{1,6})室?$")
+_BUILDING_WORDS = ("号楼", "栋", "幢", "号")
+
+
+def room_q(text: str, address_field: str, room_field: str) -> Q | None:
+    """The households of a room named by building and room ("3栋201" finds 3栋 2单元 201): the room
+    number exact, the building by its number whatever its word (栋, 号楼, 幢), and whatever came
+    before (a compound's name) in the address. None: the text names no building and room."""
+    match = _BUILDING_ROOM.match(text.replace(" ", ""))
+    if match is None:
+        return None
+    room = match["room"]
+    building = Q()
+    for word in _BUILDING_WORDS:  # the address is its nodes' names joined by spaces
+        building |= Q(**{f"{address_field}__contains": f" {match['num']}{word} "})
+    q = building & Q(**{f"{room_field}__in": [room, room + "室"]})
+    if match["pre"]:
+        q &= address_q(address_field, match["pre"])
+    return q
 
 
 def address_q(field: str, text: str) -> Q:
@@ -189,7 +240,7 @@ def person_filtered(
     if status:
         qs = qs.filter(status=status)
     if search.strip():
-        qs = qs.filter(person_search_q(search))
+        qs = qs.filter(person_search_q(search, scope))
     if tag_bit is not None:
         if not 0 <= tag_bit <= 62:  # Person.tags is a signed 64-bit integer (never build 1 << 10**9)
             raise ApplicationError("tag_invalid", _("特殊人群的位须在 0 到 62 之间"), field="tag")
@@ -213,9 +264,9 @@ def models_bitand(field_name: str, mask: int):  # type: ignore[no-untyped-def]
 def person_search(*, scope: Scope, text: str, limit: int = 20) -> list[Person]:
     if not text.strip():
         return []
-    q, order = _search(text)
-    qs = person_base(scope).filter(q)
-    return list(qs.order_by(order, "id")[:limit])
+    search = metered_search(text, scope)
+    qs = person_base(scope).filter(search.q)
+    return list(qs.order_by(search.order, "id")[:limit])
 
 
 def person_events(person: Person, *, reveal: bool) -> list[Any]:
@@ -352,7 +403,9 @@ def household_filtered(
         qs = qs.filter(node_id__in=node_ids)
     if search.strip():
         text = clean_text(search)
-        qs = qs.filter(address_q("address", text) | Q(head__name=text) | Q(landlord_name=text))
+        q = address_q("address", text) | Q(head__name=text) | Q(landlord_name=text)
+        room = room_q(text, "address", "room")
+        qs = qs.filter(q | room if room is not None else q)
     if rental is not None:
         qs = qs.filter(is_rental=rental)
     return qs

@@ -37,22 +37,24 @@ from gridguard.people.models import (
 
 @login_required
 def persons(request: HttpRequest) -> HttpResponse:
+    """The persons list; its search box searches as the user types (htmx swaps #person-results). A
+    refused search (a bad filter, too many full-number look-ups) is shown in place of the results."""
     scope = scope_for(request.user)
     filters = person_filters(request.GET, current_user(request))
-    try:
-        page = selectors.person_page(scope=scope, cursor=request.GET.get("cursor") or None, **filters)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect("people:persons")
-    context = {
-        "page": page,
-        "total": bounded_count(selectors.person_filtered(scope, Person.objects.all(), **filters)),
+    context: dict[str, Any] = {
         "filters": filters,
         "node": filters["node"],
         "tags": list(Tag.objects.all()),
         "residencies": Residency.choices,
         "statuses": PersonStatus.choices,
     }
+    try:
+        context["page"] = selectors.person_page(scope=scope, cursor=request.GET.get("cursor") or None, **filters)
+        context["total"] = bounded_count(selectors.person_filtered(scope, Person.objects.all(), **filters))
+    except ApplicationError as exc:
+        context["error"] = exc.message
+        htmx = bool(request.headers.get("HX-Request"))  # htmx swaps only a 2xx answer
+        return render(request, "people/persons.html", context, status=200 if htmx else exc.status)
     if request.headers.get("HX-Request") and request.GET.get("cursor"):
         return render(request, "people/_person_rows.html", context)
     return render(request, "people/persons.html", context)
