@@ -8,13 +8,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from gridguard.accounts.models import AuditLog, User
 from gridguard.accounts.scope import Scope, scope_for
 from gridguard.accounts.services import audit_record
 from gridguard.core.errors import ApplicationError, PermissionDenied
-from gridguard.core.normalize import clean_phone, clean_text, validate_phone
 from gridguard.grids.models import GridNode
 from gridguard.people.models import (
     Household,
@@ -25,7 +23,7 @@ from gridguard.people.models import (
     PersonStatus,
     Relation,
 )
-from gridguard.people.rules import clean_organization, clean_person, parse_bool, parse_relation, parse_room
+from gridguard.people.rules import clean_household, clean_organization, clean_person, parse_relation
 from gridguard.people.selectors import address_for_node
 
 PERSON_FIELDS = (
@@ -133,22 +131,21 @@ def household_create(
 ) -> Household:
     scope = editor_scope(actor)
     scope.check(node.path)
-    room = parse_room(room)
-    if room:
-        _check_room_free(node, room)
+    clean = clean_household(
+        {"room": room, "is_rental": is_rental, "landlord_name": landlord_name, "landlord_phone": landlord_phone}
+    )
+    if clean["room"]:
+        _check_room_free(node, clean["room"])
     now = timezone.now()
     household = Household.objects.create(
         node=node,
         node_path=node.path,
-        room=room,
-        address=(address_for_node(node) + " " + room).strip(),
-        is_rental=is_rental,
-        landlord_name=clean_text(landlord_name)[:40],
-        landlord_phone=validate_phone(clean_phone(landlord_phone)),
+        address=(address_for_node(node) + " " + clean["room"]).strip(),
         created_at=now,
         created_by=actor,
         updated_at=now,
         updated_by=actor,
+        **clean,
     )
     HouseholdEvent.objects.create(
         household=household, kind=HouseholdEvent.Kind.REGISTER, date=date or timezone.localdate(), actor=actor
@@ -161,17 +158,10 @@ def household_update(*, actor: User, household: Household, data: dict[str, Any])
     scope = editor_scope(actor)
     scope.check(household.node_path)
     changes: dict[str, list[Any]] = {}
-    room = parse_room(data.get("room", household.room))
-    if room and room != household.room:
-        _check_room_free(household.node, room, exclude_pk=household.pk)
-    new = {
-        "room": room,
-        "is_rental": parse_bool(
-            data.get("is_rental", household.is_rental), "is_rental", gettext_noop("出租房")
-        ),
-        "landlord_name": clean_text(data.get("landlord_name", household.landlord_name))[:40],
-        "landlord_phone": validate_phone(clean_phone(data.get("landlord_phone", household.landlord_phone))),
-    }
+    fields = ("room", "is_rental", "landlord_name", "landlord_phone")
+    new = clean_household({f: data.get(f, getattr(household, f)) for f in fields})
+    if new["room"] and new["room"] != household.room:
+        _check_room_free(household.node, new["room"], exclude_pk=household.pk)
     for field, value in new.items():
         if getattr(household, field) != value:
             changes[field] = [getattr(household, field), value]
