@@ -140,6 +140,8 @@ class _DetailText:
             return self.names.get((_ID_KEYS[key], value), str(value))
         if key == "event" and value in _EVENTS:
             return str(_EVENTS[value])
+        if key == "fields" and value in self.fields:  # the fields a reveal showed, named by their labels
+            return str(self.fields[value].verbose_name)
         field = self.fields.get(key)
         choices = getattr(field, "choices", None)
         if choices:
