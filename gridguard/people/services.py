@@ -13,6 +13,7 @@ from gridguard.accounts.models import AuditLog, User
 from gridguard.accounts.scope import Scope, scope_for
 from gridguard.accounts.services import audit_record
 from gridguard.core.errors import ApplicationError, PermissionDenied
+from gridguard.core.masking import MASK_BY_FIELD
 from gridguard.grids.models import GridNode
 from gridguard.people.models import (
     Household,
@@ -22,6 +23,7 @@ from gridguard.people.models import (
     PersonEvent,
     PersonStatus,
     Relation,
+    Tag,
 )
 from gridguard.people.rules import clean_household, clean_organization, clean_person, parse_relation
 from gridguard.people.selectors import address_for_node
@@ -41,6 +43,29 @@ PERSON_FIELDS = (
     "employer",
     "note",
 )
+
+
+def _audit_value(field: str, value: Any) -> Any:
+    """A ledger value as the audit log keeps it, for every official who may read the log (not all may
+    see identity numbers and phones): numbers masked, special groups by name, dates as text."""
+    if field == "tags":
+        return [t.name for t in Tag.objects.all() if value & t.mask] if value else []
+    mask = MASK_BY_FIELD.get(field)
+    if mask is not None:
+        return mask(value or "")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _audit_changes(changes: dict[str, tuple[Any, Any]]) -> dict[str, list[Any]]:
+    """The audit detail of an edit: each changed field's [old, new] (accounts.selectors names the
+    fields and their choices in words); the pinyin initials follow the name and are left out."""
+    return {
+        field: [_audit_value(field, old), _audit_value(field, new)]
+        for field, (old, new) in changes.items()
+        if field != "name_initials"
+    }
 
 
 def editor_scope(actor: User | None) -> Scope:
@@ -147,8 +172,17 @@ def household_create(
         updated_by=actor,
         **clean,
     )
-    HouseholdEvent.objects.create(
-        household=household, kind=HouseholdEvent.Kind.REGISTER, date=date or timezone.localdate(), actor=actor
+    date = date or timezone.localdate()
+    HouseholdEvent.objects.create(household=household, kind=HouseholdEvent.Kind.REGISTER, date=date, actor=actor)
+    audit_record(
+        actor=actor,
+        action=AuditLog.Action.CREATE,
+        obj=household,
+        detail={
+            "event": HouseholdEvent.Kind.REGISTER.value,
+            "date": date.isoformat(),
+            **{f: _audit_value(f, v) for f, v in clean.items() if f != "room" and v},
+        },
     )
     return household
 
@@ -179,6 +213,12 @@ def household_update(*, actor: User, household: Household, data: dict[str, Any])
         changes=changes,
         actor=actor,
     )
+    audit_record(
+        actor=actor,
+        action=AuditLog.Action.CHANGE,
+        obj=household,
+        detail=_audit_changes({f: (old, new) for f, (old, new) in changes.items()}),
+    )
     return household
 
 
@@ -198,12 +238,24 @@ def household_move(
     household.updated_by = actor
     household.save()
     Person.objects.filter(household=household).update(node=node, node_path=node.path)
+    date = date or timezone.localdate()
     HouseholdEvent.objects.create(
         household=household,
         kind=HouseholdEvent.Kind.REGRID,
-        date=date or timezone.localdate(),
+        date=date,
         changes={"from": old, "to": household.address, "reason": "household"},
         actor=actor,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditLog.Action.CHANGE,
+        obj=household,
+        detail={
+            "event": HouseholdEvent.Kind.REGRID.value,
+            "address_from": old,
+            "address_to": household.address,
+            "date": date.isoformat(),
+        },
     )
     return household
 
@@ -259,12 +311,19 @@ def person_register(
     if household is not None and clean.relation == Relation.HEAD:
         _set_head(household, person)
     kind = PersonEvent.Kind.BIRTH if birth else PersonEvent.Kind.REGISTER
-    PersonEvent.objects.create(
-        person=person,
-        kind=kind,
-        date=(clean.birth_date if birth else None) or date or timezone.localdate(),
-        household_to=household,
+    date = (clean.birth_date if birth else None) or date or timezone.localdate()
+    PersonEvent.objects.create(person=person, kind=kind, date=date, household_to=household, actor=actor)
+    where = {"household": household.address} if household is not None else {"grid": address_for_node(node)}
+    audit_record(
         actor=actor,
+        action=AuditLog.Action.CREATE,
+        obj=person,
+        detail={
+            "event": kind.value,
+            **where,
+            "date": date.isoformat(),
+            "id_number": _audit_value("id_number", person.id_number),
+        },
     )
     return person
 
@@ -287,10 +346,12 @@ def person_update(*, actor: User, person: Person, data: dict[str, Any]) -> Perso
         elif household.head_id == person.pk:
             _set_head(household, None)
     changes: dict[str, list[Any]] = {}
+    values: dict[str, tuple[Any, Any]] = {}
     for field in PERSON_FIELDS:
         old, new = getattr(person, field), getattr(clean, field)
         if old != new:
             changes[field] = [str(old) if old is not None else None, str(new) if new is not None else None]
+            values[field] = (old, new)
             setattr(person, field, new)
     if not changes:
         return person
@@ -300,6 +361,7 @@ def person_update(*, actor: User, person: Person, data: dict[str, Any]) -> Perso
     PersonEvent.objects.create(
         person=person, kind=PersonEvent.Kind.EDIT, date=timezone.localdate(), changes=changes, actor=actor
     )
+    audit_record(actor=actor, action=AuditLog.Action.CHANGE, obj=person, detail=_audit_changes(values))
     return person
 
 
@@ -365,6 +427,19 @@ def person_move(
         note=note[:200],
         actor=actor,
     )
+    audit_record(
+        actor=actor,
+        action=AuditLog.Action.CHANGE,
+        obj=person,
+        detail={
+            "event": "return" if returning else kind.value,  # 迁回: back from a move out
+            "address_from": old.address if old is not None else "",
+            "address_to": household.address if household is not None else "",
+            "date": date.isoformat(),
+            "note": note[:200],
+            **changes,
+        },
+    )
     return person
 
 
@@ -390,6 +465,17 @@ def person_death(*, actor: User, person: Person, date: dt.date, note: str = "") 
         household_from=person.household,
         note=note,
         actor=actor,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditLog.Action.CHANGE,
+        obj=person,
+        detail={
+            "event": PersonEvent.Kind.DEATH.value,
+            "household": person.household.address if person.household is not None else "",
+            "date": date.isoformat(),
+            "note": note[:200],
+        },
     )
     return person
 
@@ -447,14 +533,14 @@ def organization_update(*, actor: User, organization: Organization, data: dict[s
     }
     merged.update(data)
     clean = clean_organization(merged)
-    changes = {
-        k: [str(getattr(organization, k)), str(v)] for k, v in clean.items() if getattr(organization, k) != v
-    }
+    changes = {k: (getattr(organization, k), v) for k, v in clean.items() if getattr(organization, k) != v}
     for k, v in clean.items():
         setattr(organization, k, v)
     organization.updated_at = timezone.now()
     organization.updated_by = actor
     organization.save()
     if changes:
-        audit_record(actor=actor, action=AuditLog.Action.CHANGE, obj=organization, detail=changes)
+        audit_record(
+            actor=actor, action=AuditLog.Action.CHANGE, obj=organization, detail=_audit_changes(changes)
+        )
     return organization
