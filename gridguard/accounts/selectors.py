@@ -143,7 +143,7 @@ class _DetailText:
             items.append((order, key, f"{label}{colon}{self.value(key, value, key in _CHANGES or own)}"))
         return sep.join(part for _order, _key, part in sorted(items))
 
-    def value(self, key: str, value: Any, change: bool = False) -> str:
+    def value(self, key: str, value: Any, change: bool = False, item: bool = False) -> str:
         if isinstance(value, bool):
             return _("是") if value else _("否")
         if isinstance(value, dict):
@@ -151,7 +151,7 @@ class _DetailText:
         if isinstance(value, list | tuple):
             if change:  # [old, new]: an empty side reads as such, not as nothing
                 return " → ".join(self.value(key, v) if v not in (None, "", []) else "—" for v in value)
-            return "、".join(self.value(key, v) for v in value)
+            return "、".join(self.value(key, v, item=True) for v in value)
         if key in _ID_KEYS and isinstance(value, int):
             return self.names.get((_ID_KEYS[key], value), str(value))
         if key == "event" and value in _EVENTS:
@@ -162,4 +162,6 @@ class _DetailText:
         choices = getattr(field, "choices", None)
         if choices:
             return str(dict(choices).get(value, value))
+        if item and isinstance(value, str) and value:  # a list of names (special groups): the shipped
+            return _(value)  # ones are in the catalogue, the others read as written
         return str(value)

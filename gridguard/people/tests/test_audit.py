@@ -198,3 +198,13 @@ def test_the_audit_page_shows_a_person_edit_in_words(client, bob, alice, data):
     assert "特殊人群：— → 独居" in body
     assert "13900001111" not in body and zs.id_number not in body
     assert "phone" not in body.split('id="audit-table"')[1] and "id_number" not in body
+
+
+def test_the_record_reads_in_english_with_the_special_groups_named_in_english(data, alice):
+    from django.utils import translation
+
+    services.person_update(actor=alice, person=data["zs"], data={"tags": "独居", "residency": "流动"})
+    (log,) = logged(data["zs"], AuditLog.Action.CHANGE)
+    with translation.override("en"):
+        text = read(alice, log)
+    assert text == "Residency：Registered → Floating；Special groups：— → Living alone", text
