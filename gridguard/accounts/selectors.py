@@ -96,6 +96,9 @@ DETAIL_LABELS = {
     "key_place": gettext_lazy("重点场所"), "node_ids": gettext_lazy("节点"),
     "tag": gettext_lazy("特殊人群"), "ungridded": gettext_lazy("仅未划入网格"),
     "team_incomplete": gettext_lazy("三包一未配齐"), "with_alerts": gettext_lazy("有未处理预警"),
+    # a ledger record registered, moved or closed (people.services); its edits are changes of its fields
+    "grid": gettext_lazy("所属网格"), "address_from": gettext_lazy("原住址"), "address_to": gettext_lazy("新住址"),
+    "date": gettext_lazy("日期"),
 }
 
 
@@ -111,41 +114,58 @@ def detail_text(detail: Any, model: Any = None, names: dict[tuple[str, int], str
 
 _DETAIL_ORDER = {key: i for i, key in enumerate(DETAIL_LABELS)}  # PostgreSQL's jsonb keeps no key order
 _CHANGES = {"rename", "move"}  # [old, new]
-_EVENTS = {"create": gettext_lazy("生成"), "revoke": gettext_lazy("停用")}
+_EVENTS = {
+    "create": gettext_lazy("生成"), "revoke": gettext_lazy("停用"),  # a device token
+    # a person's or a household's dated event (people.services)
+    "register": gettext_lazy("登记"), "birth": gettext_lazy("出生"), "move_in": gettext_lazy("迁入"),
+    "transfer": gettext_lazy("转户"), "move_out": gettext_lazy("迁出"), "return": gettext_lazy("迁回"),
+    "death": gettext_lazy("死亡"), "regrid": gettext_lazy("网格调整"),
+}
 
 
 class _DetailText:
     def __init__(self, fields: dict[str, Any], names: dict[tuple[str, int], str]):
         self.fields = fields
         self.names = names
+        self.order = {name: i for i, name in enumerate(fields)}
 
-    def line(self, detail: dict[str, Any], sep: str = "；", colon: str = "：") -> str:
-        parts = []
-        for key in sorted(detail, key=lambda k: (_DETAIL_ORDER.get(k, len(_DETAIL_ORDER)), k)):
-            value = detail[key]
+    def line(self, detail: dict[str, Any], sep: str = "；", colon: str = "：", top: bool = True) -> str:
+        items = []
+        for key, value in detail.items():
             if value in (None, "", [], {}):
                 continue
             field = self.fields.get(key)
-            own = field is not None and key not in DETAIL_LABELS  # a field of the record: a change
+            # a field of the record: a change; so is a field that shares a name with a key of an export's
+            # filters ("kind", "status") when the record holds its [old, new]
+            pair = top and isinstance(value, list) and len(value) == 2
+            own = field is not None and (key not in DETAIL_LABELS or pair)
+            # the services' keys in their order, then the record's fields in the model's
+            order = len(_DETAIL_ORDER) + self.order[key] if own else _DETAIL_ORDER.get(key, len(_DETAIL_ORDER))
             label = str(field.verbose_name) if own and field is not None else DETAIL_LABELS.get(key, key)
-            parts.append(f"{label}{colon}{self.value(key, value, key in _CHANGES or own)}")
-        return sep.join(parts)
+            items.append((order, key, f"{label}{colon}{self.value(key, value, key in _CHANGES or own)}"))
+        return sep.join(part for _order, _key, part in sorted(items))
 
-    def value(self, key: str, value: Any, change: bool = False) -> str:
+    def value(self, key: str, value: Any, change: bool = False, item: bool = False) -> str:
         if isinstance(value, bool):
             return _("是") if value else _("否")
         if isinstance(value, dict):
-            return self.line(value, "，", " ")
+            return self.line(value, "，", " ", top=False)
         if isinstance(value, list | tuple):
-            return (" → " if change else "、").join(self.value(key, v) for v in value)
+            if change:  # [old, new]: an empty side reads as such, not as nothing
+                return " → ".join(self.value(key, v) if v not in (None, "", []) else "—" for v in value)
+            return "、".join(self.value(key, v, item=True) for v in value)
         if key in _ID_KEYS and isinstance(value, int):
             return self.names.get((_ID_KEYS[key], value), str(value))
         if key == "event" and value in _EVENTS:
             return str(_EVENTS[value])
+        if key == "fields" and value in self.fields:  # the fields a reveal showed, named by their labels
+            return str(self.fields[value].verbose_name)
         field = self.fields.get(key)
         choices = getattr(field, "choices", None)
         if choices:
             return str(dict(choices).get(value, value))
+        if item and isinstance(value, str) and value:  # a list of names (special groups): the shipped
+            return _(value)  # ones are in the catalogue, the others read as written
         return str(value)
 
 

@@ -45,6 +45,23 @@ def clean_id_number(value: object) -> str:
     return text.replace(" ", "").replace("-", "").upper()
 
 
+# A text that starts with one of these is read as a formula by spreadsheet programs (Excel, WPS,
+# LibreOffice): core.xlsx writes such a text as a string, and the ledgers refuse names that start so.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def refuse_formula(value: str, field: str, label: str) -> str:
+    """``value`` unless it starts like a formula (a name never starts with "="): ApplicationError
+    naming ``field``, whose ``label`` the caller gives in the active language."""
+    if value.startswith(FORMULA_STARTS):
+        raise ApplicationError(
+            "formula_like",
+            _("{label}不能以“=”“+”“-”“@”开头：{value}").format(label=label, value=value[:20]),
+            field=field,
+        )
+    return value
+
+
 _PHONE_SEP = re.compile(r"[\s\-()（）.]")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _LANDLINE = re.compile(r"0\d{2,3}\d{7,8}")

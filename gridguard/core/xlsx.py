@@ -27,13 +27,15 @@ from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from gridguard.core.normalize import FORMULA_STARTS
+
 __all__ = [
     "FORMULA_PREFIXES", "HEADER_FILL", "HEADER_FONT", "XLSX_TYPE", "Alignment", "Book", "Font", "PatternFill",
     "Sheet", "column_letter", "needs_text",
 ]
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES = FORMULA_STARTS
 _RISKY_FIRST = frozenset("=+-@\t\r#")
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from gridguard.core.errors import ApplicationError
 from gridguard.core.identity import upgrade_legacy
 from gridguard.core.normalize import clean_id_number, clean_phone, clean_text, validate_phone
-from gridguard.people.rules import PersonData, clean_person, parse_bool
+from gridguard.people.rules import PersonData, clean_landlord_name, clean_person, parse_bool
 
 _YEAR_MONTH = re.compile(r"^(\d{4})\s*[.\-/年]\s*(\d{1,2})\s*月?$")
 
@@ -104,7 +104,7 @@ def validate_household_cells(row: Sequence[Any], cols: dict[str, int]) -> Househ
         return None
     cells = HouseholdCells()
     cells.is_rental = parse_bool(rental, "is_rental", "是否出租")
-    cells.landlord_name = clean_text(name)[:40]
+    cells.landlord_name = clean_landlord_name(name)
     try:
         cells.landlord_phone = validate_phone(clean_phone(phone))
     except ApplicationError as exc:

@@ -21,7 +21,15 @@ from django.utils.translation import gettext_noop
 
 from gridguard.core.errors import ApplicationError, FieldErrors
 from gridguard.core.identity import ID_TYPE_OTHER, ID_TYPE_PASSPORT, ID_TYPE_RESIDENT, read_id_number
-from gridguard.core.normalize import clean_id_number, clean_name, clean_phone, clean_text, validate_phone
+from gridguard.core.normalize import (
+    FORMULA_STARTS,
+    clean_id_number,
+    clean_name,
+    clean_phone,
+    clean_text,
+    refuse_formula,
+    validate_phone,
+)
 from gridguard.core.pinyin import initials, person_initials
 from gridguard.people.models import OrganizationKind, Relation, Residency, Sex
 
@@ -376,6 +384,8 @@ def clean_person(data: dict, *, today: dt.date | None = None) -> PersonData:
         errors.append(ApplicationError("name_required", _("姓名不能为空"), field="name"))
     elif len(name) > 60:
         errors.append(ApplicationError("name_too_long", _("姓名不能超过 60 个字"), field="name"))
+    else:
+        check(refuse_formula, name, "name", _("姓名"))
     id_type = check(_id_type, get("id_type"))
     id_number = _id_number(get("id_number"))
     sex = check(_sex, get("sex"))
@@ -440,7 +450,8 @@ def clean_person_cells(cells: tuple, today: dt.date) -> PersonData | None:
     before. Returns exactly what clean_person would, or None whenever it might answer otherwise (an
     error, a cell to normalise, a text not seen yet): the caller then runs clean_person itself."""
     name, id_type, id_number, sex, birth, phone, relation, residency, tags, party, employer, note = cells
-    if type(name) is not str or not name or len(name) > 60 or not _is_clean(name):
+    if (type(name) is not str or not name or len(name) > 60 or not _is_clean(name)
+            or name.startswith(FORMULA_STARTS)):  # clean_person refuses it
         return None
     if type(id_type) is not str or _id_type.known.get(id_type) != ID_TYPE_RESIDENT:
         return None
@@ -483,47 +494,66 @@ MAX_EMPLOYEES = 10_000_000
 
 
 def clean_organization(data: dict[str, Any]) -> dict[str, Any]:
-    """Validate one organization's fields (forms, API, imports). Raises the first ApplicationError found."""
+    """Validate one organization's fields (forms, API, imports). Raises FieldErrors (reads as the
+    first problem; ``errors`` holds every field's) so a form shows all that is wrong at once."""
+    errors: list[ApplicationError] = []
+
+    def check(parse: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return parse(*args)
+        except ApplicationError as exc:
+            errors.append(exc)
+            return None
+
     name = clean_text(data.get("name"))
     if not name:
-        raise ApplicationError("name_required", _("单位名称不能为空"), field="name")
-    employees_raw = clean_text(data.get("employees"))
-    employees = None
-    if employees_raw:
-        try:
-            employees = int(float(employees_raw))
-        except (ValueError, OverflowError):  # "abc", "inf"
-            raise ApplicationError(
-                "employees_invalid",
-                _("从业人数“{value}”不是数字").format(value=employees_raw),
-                field="employees",
-            ) from None
-        if employees < 0:
-            raise ApplicationError("employees_invalid", _("从业人数不能为负数"), field="employees")
-        if employees > MAX_EMPLOYEES:  # also beyond what the column holds
-            raise ApplicationError(
-                "employees_invalid",
-                _("从业人数“{value}”过大").format(value=employees_raw),
-                field="employees",
-            )
+        errors.append(ApplicationError("name_required", _("单位名称不能为空"), field="name"))
+    else:
+        check(refuse_formula, name, "name", _("单位名称"))
+    employees = check(_employees, clean_text(data.get("employees")))
     credit = clean_text(data.get("credit_code")).upper().replace(" ", "")
     if credit and len(credit) != 18:
-        raise ApplicationError(
+        errors.append(ApplicationError(
             "credit_code_invalid",
             _("统一社会信用代码“{value}”应为 18 位").format(value=credit),
             field="credit_code",
-        )
+        ))
+    kind = check(parse_org_kind, data.get("kind"))
+    contact_name = clean_text(data.get("contact_name"))[:40]
+    check(refuse_formula, contact_name, "contact_name", _("负责人"))
+    contact_phone = check(lambda value: validate_phone(clean_phone(value)), data.get("contact_phone"))
+    key_place = check(parse_bool, data.get("is_key_place", False), "is_key_place", gettext_noop("重点场所"))
+    if errors:
+        raise FieldErrors(errors)
     return {
         "name": name[:120],
         "name_initials": initials(name)[:120],
-        "kind": parse_org_kind(data.get("kind")),
+        "kind": kind,
         "credit_code": credit,
         "address": clean_text(data.get("address"))[:200],
-        "contact_name": clean_text(data.get("contact_name"))[:40],
-        "contact_phone": validate_phone(clean_phone(data.get("contact_phone"))),
+        "contact_name": contact_name,
+        "contact_phone": contact_phone,
         "employees": employees,
-        "is_key_place": parse_bool(data.get("is_key_place", False), "is_key_place", gettext_noop("重点场所")),
+        "is_key_place": key_place,
     }
+
+
+def _employees(text: str) -> int | None:
+    if not text:
+        return None
+    try:
+        employees = int(float(text))
+    except (ValueError, OverflowError):  # "abc", "inf"
+        raise ApplicationError(
+            "employees_invalid", _("从业人数“{value}”不是数字").format(value=text), field="employees"
+        ) from None
+    if employees < 0:
+        raise ApplicationError("employees_invalid", _("从业人数不能为负数"), field="employees")
+    if employees > MAX_EMPLOYEES:  # also beyond what the column holds
+        raise ApplicationError(
+            "employees_invalid", _("从业人数“{value}”过大").format(value=text), field="employees"
+        )
+    return employees
 
 
 def parse_org_kind(value: object) -> str:
@@ -542,3 +572,37 @@ def parse_room(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         text = f"{value:.0f}"
     return text.replace(" ", "")[:40]
+
+
+def clean_landlord_name(value: object) -> str:
+    """A landlord's name (房东姓名): a text of at most 40 characters that never starts like a formula."""
+    return refuse_formula(clean_text(value)[:40], "landlord_name", _("房东姓名"))
+
+
+def clean_household(data: dict[str, Any]) -> dict[str, Any]:
+    """Validate a household's own fields (room, rental, landlord). Raises FieldErrors naming every
+    wrong field at once."""
+    errors: list[ApplicationError] = []
+
+    def check(parse: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return parse(*args)
+        except ApplicationError as exc:
+            errors.append(exc)
+            return None
+
+    def landlord_phone(value: object) -> str:
+        try:
+            return validate_phone(clean_phone(value))
+        except ApplicationError as exc:  # validate_phone names its field "phone"
+            raise ApplicationError(exc.code, exc.message, field="landlord_phone") from None
+
+    clean = {
+        "room": parse_room(data.get("room")),
+        "is_rental": check(parse_bool, data.get("is_rental", False), "is_rental", gettext_noop("出租房")),
+        "landlord_name": check(clean_landlord_name, data.get("landlord_name")),
+        "landlord_phone": check(landlord_phone, data.get("landlord_phone")),
+    }
+    if errors:
+        raise FieldErrors(errors)
+    return clean

@@ -8,13 +8,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from gridguard.accounts.models import AuditLog, User
 from gridguard.accounts.scope import Scope, scope_for
 from gridguard.accounts.services import audit_record
 from gridguard.core.errors import ApplicationError, PermissionDenied
-from gridguard.core.normalize import clean_phone, clean_text, validate_phone
+from gridguard.core.masking import MASK_BY_FIELD
 from gridguard.grids.models import GridNode
 from gridguard.people.models import (
     Household,
@@ -24,8 +23,9 @@ from gridguard.people.models import (
     PersonEvent,
     PersonStatus,
     Relation,
+    Tag,
 )
-from gridguard.people.rules import clean_organization, clean_person, parse_bool, parse_relation, parse_room
+from gridguard.people.rules import clean_household, clean_organization, clean_person, parse_relation
 from gridguard.people.selectors import address_for_node
 
 PERSON_FIELDS = (
@@ -43,6 +43,29 @@ PERSON_FIELDS = (
     "employer",
     "note",
 )
+
+
+def _audit_value(field: str, value: Any) -> Any:
+    """A ledger value as the audit log keeps it, for every official who may read the log (not all may
+    see identity numbers and phones): numbers masked, special groups by name, dates as text."""
+    if field == "tags":
+        return [t.name for t in Tag.objects.all() if value & t.mask] if value else []
+    mask = MASK_BY_FIELD.get(field)
+    if mask is not None:
+        return mask(value or "")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _audit_changes(changes: dict[str, tuple[Any, Any]]) -> dict[str, list[Any]]:
+    """The audit detail of an edit: each changed field's [old, new] (accounts.selectors names the
+    fields and their choices in words); the pinyin initials follow the name and are left out."""
+    return {
+        field: [_audit_value(field, old), _audit_value(field, new)]
+        for field, (old, new) in changes.items()
+        if field != "name_initials"
+    }
 
 
 def editor_scope(actor: User | None) -> Scope:
@@ -133,25 +156,33 @@ def household_create(
 ) -> Household:
     scope = editor_scope(actor)
     scope.check(node.path)
-    room = parse_room(room)
-    if room:
-        _check_room_free(node, room)
+    clean = clean_household(
+        {"room": room, "is_rental": is_rental, "landlord_name": landlord_name, "landlord_phone": landlord_phone}
+    )
+    if clean["room"]:
+        _check_room_free(node, clean["room"])
     now = timezone.now()
     household = Household.objects.create(
         node=node,
         node_path=node.path,
-        room=room,
-        address=(address_for_node(node) + " " + room).strip(),
-        is_rental=is_rental,
-        landlord_name=clean_text(landlord_name)[:40],
-        landlord_phone=validate_phone(clean_phone(landlord_phone)),
+        address=(address_for_node(node) + " " + clean["room"]).strip(),
         created_at=now,
         created_by=actor,
         updated_at=now,
         updated_by=actor,
+        **clean,
     )
-    HouseholdEvent.objects.create(
-        household=household, kind=HouseholdEvent.Kind.REGISTER, date=date or timezone.localdate(), actor=actor
+    date = date or timezone.localdate()
+    HouseholdEvent.objects.create(household=household, kind=HouseholdEvent.Kind.REGISTER, date=date, actor=actor)
+    audit_record(
+        actor=actor,
+        action=AuditLog.Action.CREATE,
+        obj=household,
+        detail={
+            "event": HouseholdEvent.Kind.REGISTER.value,
+            "date": date.isoformat(),
+            **{f: _audit_value(f, v) for f, v in clean.items() if f != "room" and v},
+        },
     )
     return household
 
@@ -161,17 +192,10 @@ def household_update(*, actor: User, household: Household, data: dict[str, Any])
     scope = editor_scope(actor)
     scope.check(household.node_path)
     changes: dict[str, list[Any]] = {}
-    room = parse_room(data.get("room", household.room))
-    if room and room != household.room:
-        _check_room_free(household.node, room, exclude_pk=household.pk)
-    new = {
-        "room": room,
-        "is_rental": parse_bool(
-            data.get("is_rental", household.is_rental), "is_rental", gettext_noop("出租房")
-        ),
-        "landlord_name": clean_text(data.get("landlord_name", household.landlord_name))[:40],
-        "landlord_phone": validate_phone(clean_phone(data.get("landlord_phone", household.landlord_phone))),
-    }
+    fields = ("room", "is_rental", "landlord_name", "landlord_phone")
+    new = clean_household({f: data.get(f, getattr(household, f)) for f in fields})
+    if new["room"] and new["room"] != household.room:
+        _check_room_free(household.node, new["room"], exclude_pk=household.pk)
     for field, value in new.items():
         if getattr(household, field) != value:
             changes[field] = [getattr(household, field), value]
@@ -188,6 +212,12 @@ def household_update(*, actor: User, household: Household, data: dict[str, Any])
         date=timezone.localdate(),
         changes=changes,
         actor=actor,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditLog.Action.CHANGE,
+        obj=household,
+        detail=_audit_changes({f: (old, new) for f, (old, new) in changes.items()}),
     )
     return household
 
@@ -208,12 +238,24 @@ def household_move(
     household.updated_by = actor
     household.save()
     Person.objects.filter(household=household).update(node=node, node_path=node.path)
+    date = date or timezone.localdate()
     HouseholdEvent.objects.create(
         household=household,
         kind=HouseholdEvent.Kind.REGRID,
-        date=date or timezone.localdate(),
+        date=date,
         changes={"from": old, "to": household.address, "reason": "household"},
         actor=actor,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditLog.Action.CHANGE,
+        obj=household,
+        detail={
+            "event": HouseholdEvent.Kind.REGRID.value,
+            "address_from": old,
+            "address_to": household.address,
+            "date": date.isoformat(),
+        },
     )
     return household
 
@@ -269,12 +311,19 @@ def person_register(
     if household is not None and clean.relation == Relation.HEAD:
         _set_head(household, person)
     kind = PersonEvent.Kind.BIRTH if birth else PersonEvent.Kind.REGISTER
-    PersonEvent.objects.create(
-        person=person,
-        kind=kind,
-        date=(clean.birth_date if birth else None) or date or timezone.localdate(),
-        household_to=household,
+    date = (clean.birth_date if birth else None) or date or timezone.localdate()
+    PersonEvent.objects.create(person=person, kind=kind, date=date, household_to=household, actor=actor)
+    where = {"household": household.address} if household is not None else {"grid": address_for_node(node)}
+    audit_record(
         actor=actor,
+        action=AuditLog.Action.CREATE,
+        obj=person,
+        detail={
+            "event": kind.value,
+            **where,
+            "date": date.isoformat(),
+            "id_number": _audit_value("id_number", person.id_number),
+        },
     )
     return person
 
@@ -297,10 +346,12 @@ def person_update(*, actor: User, person: Person, data: dict[str, Any]) -> Perso
         elif household.head_id == person.pk:
             _set_head(household, None)
     changes: dict[str, list[Any]] = {}
+    values: dict[str, tuple[Any, Any]] = {}
     for field in PERSON_FIELDS:
         old, new = getattr(person, field), getattr(clean, field)
         if old != new:
             changes[field] = [str(old) if old is not None else None, str(new) if new is not None else None]
+            values[field] = (old, new)
             setattr(person, field, new)
     if not changes:
         return person
@@ -310,6 +361,7 @@ def person_update(*, actor: User, person: Person, data: dict[str, Any]) -> Perso
     PersonEvent.objects.create(
         person=person, kind=PersonEvent.Kind.EDIT, date=timezone.localdate(), changes=changes, actor=actor
     )
+    audit_record(actor=actor, action=AuditLog.Action.CHANGE, obj=person, detail=_audit_changes(values))
     return person
 
 
@@ -375,6 +427,19 @@ def person_move(
         note=note[:200],
         actor=actor,
     )
+    audit_record(
+        actor=actor,
+        action=AuditLog.Action.CHANGE,
+        obj=person,
+        detail={
+            "event": "return" if returning else kind.value,  # 迁回: back from a move out
+            "address_from": old.address if old is not None else "",
+            "address_to": household.address if household is not None else "",
+            "date": date.isoformat(),
+            "note": note[:200],
+            **changes,
+        },
+    )
     return person
 
 
@@ -400,6 +465,17 @@ def person_death(*, actor: User, person: Person, date: dt.date, note: str = "") 
         household_from=person.household,
         note=note,
         actor=actor,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditLog.Action.CHANGE,
+        obj=person,
+        detail={
+            "event": PersonEvent.Kind.DEATH.value,
+            "household": person.household.address if person.household is not None else "",
+            "date": date.isoformat(),
+            "note": note[:200],
+        },
     )
     return person
 
@@ -457,14 +533,14 @@ def organization_update(*, actor: User, organization: Organization, data: dict[s
     }
     merged.update(data)
     clean = clean_organization(merged)
-    changes = {
-        k: [str(getattr(organization, k)), str(v)] for k, v in clean.items() if getattr(organization, k) != v
-    }
+    changes = {k: (getattr(organization, k), v) for k, v in clean.items() if getattr(organization, k) != v}
     for k, v in clean.items():
         setattr(organization, k, v)
     organization.updated_at = timezone.now()
     organization.updated_by = actor
     organization.save()
     if changes:
-        audit_record(actor=actor, action=AuditLog.Action.CHANGE, obj=organization, detail=changes)
+        audit_record(
+            actor=actor, action=AuditLog.Action.CHANGE, obj=organization, detail=_audit_changes(changes)
+        )
     return organization

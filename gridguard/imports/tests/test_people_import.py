@@ -79,6 +79,7 @@ def test_formatting_is_normalised_not_reported(town, alice, csv_file):
         ("身份证号", "110101198001010011", "身份证号", "校验位错误"),
         ("证件号码", "1.10105E+17", "证件号码", "科学计数法"),
         ("姓名", "", "姓名", "姓名不能为空"),
+        ("姓名", "=HYPERLINK(1)", "姓名", "姓名不能以"),
         ("出生日期", (timezone.localdate() + dt.timedelta(days=3)).isoformat(), "出生日期", "晚于今天"),
         ("手机号", "12345", "手机号", "格式不正确"),
         ("特殊人群", "外星人", "特殊人群", "未知的特殊人群类别"),
@@ -315,3 +316,11 @@ def test_every_wrong_cell_of_a_row_is_reported_at_once(town, alice, csv_file):
     assert result.status == "refused" and result.error_rows == 1
     assert [(e.row, e.column) for e in result.errors] == [
         (2, "出生日期"), (2, "联系电话"), (2, "居住类型"), (2, "党员")]
+
+
+def test_a_landlord_name_that_starts_like_a_formula_is_reported(town, alice, csv_file):
+    path = csv_file([[*HEAD, "房东姓名"], [*row("张三", idno(1980, 1)), "@SUM(A1)"]])
+    result = run(alice, town.east, path)
+    assert result.status == "refused"
+    ((line, column, message),) = messages(result)
+    assert line == 2 and column == "房东姓名" and "房东姓名不能以" in message
