@@ -15,6 +15,7 @@ from gridguard.accounts.services import audit_record
 from gridguard.core.errors import ApplicationError, PermissionDenied
 from gridguard.core.masking import MASK_BY_FIELD
 from gridguard.grids.models import GridNode
+from gridguard.people import lookups
 from gridguard.people.models import (
     Household,
     HouseholdEvent,
@@ -77,13 +78,19 @@ def editor_scope(actor: User | None) -> Scope:
     return scope
 
 
-def _check_duplicate_id(id_number: str, exclude_pk: int | None = None) -> None:
+def _check_duplicate_id(id_number: str, exclude_pk: int | None = None, scope: Scope | None = None) -> None:
+    """One active person per identity number, town-wide. That a number is registered outside the
+    ``scope``'s jurisdiction is said (it must not be registered twice), but it is a metered look-up
+    (people.lookups): past the user's limit, the refusal says only that."""
     if not id_number:
         return
     qs = Person.objects.filter(id_number=id_number, status=PersonStatus.ACTIVE)
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
-    if qs.exists():
+    path = qs.values_list("node_path", flat=True).first()
+    if path is not None:
+        if scope is not None and not scope.covers(path):
+            lookups.meter_one(scope, lookups.ELSEWHERE, id_number, field="id_number")
         raise ApplicationError(
             "id_duplicate",
             _("证件号码 {prefix}… 已在台账中登记（不能重复登记）").format(prefix=id_number[:4]),
@@ -260,8 +267,37 @@ def household_move(
     return household
 
 
-@transaction.atomic
 def person_register(
+    *,
+    actor: User | None,
+    data: dict[str, Any],
+    household: Household | None = None,
+    node: GridNode | None = None,
+    date: dt.date | None = None,
+    birth: bool = False,
+    scope: Scope | None = None,
+) -> Person:
+    """Register a person (moved in, found on a visit) or a birth, in a household or at a node.
+    ``scope``: the caller's, already checked (an import run by the system passes its own). A number
+    registered elsewhere is checked first, outside the transaction, so its look-up is kept."""
+    scope = scope or editor_scope(actor)
+    _precheck_number(scope, data)
+    return _person_register(
+        actor=actor, data=data, household=household, node=node, date=date, birth=birth, scope=scope
+    )
+
+
+def _precheck_number(scope: Scope, data: dict[str, Any], person: Person | None = None) -> None:
+    try:
+        number = clean_person(data).id_number
+    except ApplicationError:
+        return  # the service reports every wrong field
+    if person is None or number != person.id_number:
+        _check_duplicate_id(number, exclude_pk=person.pk if person else None, scope=scope)
+
+
+@transaction.atomic
+def _person_register(
     *,
     actor: User | None,
     data: dict[str, Any],
@@ -293,7 +329,7 @@ def person_register(
         )
     if date is not None and not birth:
         _check_after_birth(clean.birth_date, date, "date")
-    _check_duplicate_id(clean.id_number)
+    _check_duplicate_id(clean.id_number, scope=scope)
     if household is not None and clean.relation == Relation.HEAD:
         _check_head_free(household, None)
     now = timezone.now()
@@ -328,8 +364,15 @@ def person_register(
     return person
 
 
-@transaction.atomic
 def person_update(*, actor: User, person: Person, data: dict[str, Any]) -> Person:
+    scope = editor_scope(actor)
+    scope.check(person.node_path)
+    _precheck_number(scope, {**{f: getattr(person, f) for f in PERSON_FIELDS}, **data}, person)
+    return _person_update(actor=actor, person=person, data=data)
+
+
+@transaction.atomic
+def _person_update(*, actor: User, person: Person, data: dict[str, Any]) -> Person:
     scope = editor_scope(actor)
     scope.check(person.node_path)
     merged = {f: getattr(person, f) for f in PERSON_FIELDS}
@@ -337,7 +380,7 @@ def person_update(*, actor: User, person: Person, data: dict[str, Any]) -> Perso
     merged.update(data)
     clean = clean_person(merged)
     if clean.id_number != person.id_number:
-        _check_duplicate_id(clean.id_number, exclude_pk=person.pk)
+        _check_duplicate_id(clean.id_number, exclude_pk=person.pk, scope=scope)
     household = person.household if person.status == PersonStatus.ACTIVE else None
     if household is not None and clean.relation != person.relation:
         if clean.relation == Relation.HEAD:
@@ -385,7 +428,7 @@ def person_move(
     if returning and household is None:
         raise ApplicationError("moved_out", _("该人员已迁出；迁回时请填写迁入的住户"), field="household")
     if returning:
-        _check_duplicate_id(person.id_number, exclude_pk=person.pk)
+        _check_duplicate_id(person.id_number, exclude_pk=person.pk, scope=scope)
     if date > timezone.localdate():
         raise ApplicationError("date_future", _("变动日期不能晚于今天"), field="date")
     _check_after_birth(person.birth_date, date, "date")

@@ -9,7 +9,7 @@ from conftest import idno
 from gridguard.accounts.models import AuditLog
 from gridguard.accounts.scope import scope_for
 from gridguard.accounts.selectors import audit_flags, audit_log_list
-from gridguard.core.errors import TooMany
+from gridguard.core.errors import ApplicationError, TooMany
 from gridguard.grids.models import Level
 from gridguard.grids.services import node_create
 from gridguard.people import selectors, services
@@ -148,3 +148,27 @@ def test_the_audit_log_reads_look_ups_in_words(data, bob, alice):
     selectors.person_search(scope=scope_for(bob), text="13812345678")
     entry = audit_log_list(scope=scope_for(alice), action="lookup")[0]
     assert entry.get_action_display() == "查号" and entry.object_repr == "完整电话号码：138****5678"
+
+
+def test_registering_a_number_registered_elsewhere_is_a_look_up(data, bob, town, limit, street_official):
+    """The ledger's "already registered" is kept (no number twice), but for a number outside the
+    user's jurisdiction it is a look-up: recorded although the registration is refused, and past
+    the limit the refusal says only that the limit is reached."""
+    home = services.household_create(actor=bob, node=town.a1_b1, room="102")
+    with pytest.raises(ApplicationError) as first:
+        services.person_register(actor=bob, household=home, data={"name": "王五", "id_number": data["ww"].id_number})
+    assert getattr(first.value, "code", "") == "id_duplicate"
+    assert [r.object_repr.split("：")[0] for r in lookups(bob)] == ["他辖区人员的证件号码"]
+    # a number of bob's own grid is no look-up (he sees that person anyway)
+    with pytest.raises(ApplicationError):
+        services.person_register(actor=bob, household=home, data={"name": "张三", "id_number": data["zs"].id_number})
+    assert lookups(bob).count() == 1
+    # past the limit an edit to another number registered elsewhere is refused without saying where
+    west = services.household_create(actor=street_official, node=town.b1_b1, room="910")
+    other = services.person_register(
+        actor=street_official, household=west, data={"name": "赵六", "id_number": idno(1980, 51)}
+    )
+    for seq in range(limit - 1):
+        selectors.person_search(scope=scope_for(bob), text=idno(1970, 11 + 2 * seq))
+    with pytest.raises(TooMany):
+        services.person_update(actor=bob, person=data["zs"], data={"id_number": other.id_number})
