@@ -1287,6 +1287,9 @@ def arrival_verify(
 
     scope = _controller_scope(actor)
     scope.check(report.node_path)
+    # two verifiers at once: the second waits for the first and finds the report verified (never two
+    # orders, never a person registered twice)
+    report = ArrivalReport.objects.select_for_update(of=("self",)).get(pk=report.pk)
     if report.status == ArrivalStatus.REPEAT:
         raise ApplicationError("arrival_repeat", _("这是一次重复报备，请在首次报备中核实"))
     if report.status != ArrivalStatus.PENDING:
