@@ -1308,7 +1308,7 @@ def arrival_verify(
     else:
         household = None
         where = arrival_address(report)
-        if household_id:
+        if household_id is not None:
             household = Household.objects.filter(pk=household_id).first()
             if household is None:
                 raise ApplicationError("household_unknown", _("所选住户不存在"), field="household")
