@@ -37,12 +37,7 @@ class AxesHandler(AxesDatabaseHandler):
 
 
 def client_ip_address(request: Any) -> str | None:
-    """The address a login comes from. Behind ``TRUSTED_PROXY_COUNT`` reverse proxies, each of which
-    appends the address it saw to X-Forwarded-For, the client is the entry that many places from the
-    right (what the client wrote itself stands further left and is not believed); else REMOTE_ADDR."""
-    count = settings.TRUSTED_PROXY_COUNT
-    if count > 0:
-        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
-        if len(forwarded) >= count:
-            return forwarded[-count]
-    return request.META.get("REMOTE_ADDR")
+    """The address a login comes from: the same as the audit log's (accounts.services.client_ip)."""
+    from gridguard.accounts.services import client_ip
+
+    return client_ip(request)

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -62,8 +63,17 @@ def jurisdiction_path(user: User) -> str:
 
 
 def client_ip(request: Any) -> str | None:
+    """The address a request comes from, for the audit log and login throttling. Behind
+    ``TRUSTED_PROXY_COUNT`` reverse proxies, each of which appends the address it saw to
+    X-Forwarded-For, the client is the entry that many places from the right (what the client wrote
+    itself stands further left and is not believed); else REMOTE_ADDR."""
     if request is None:
         return None
+    count = settings.TRUSTED_PROXY_COUNT
+    if count > 0:
+        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
+        if len(forwarded) >= count:
+            return forwarded[-count]
     return request.META.get("REMOTE_ADDR")
 
 

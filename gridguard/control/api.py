@@ -609,7 +609,7 @@ def order_place(request: HttpRequest, order_id: int, payload: PlaceIn) -> OrderD
 def order_transfer(request: HttpRequest, order_id: int, payload: TransferIn) -> tuple[int, TransferOut]:
     user = current_user(request)
     order = _order(request, order_id)
-    alert = selectors.alert_get(user=user, pk=payload.alert_id) if payload.alert_id else None
+    alert = selectors.alert_get(user=user, pk=payload.alert_id) if payload.alert_id is not None else None
     at = _aware(payload.at)
     assert at is not None
     transfer = services.transfer_record(
@@ -920,7 +920,7 @@ def arrivals_list(
 def arrival_verify(request: HttpRequest, report_id: int, payload: VerifyIn) -> ArrivalOut:
     scope = scope_for(request.user)
     report = selectors.arrival_get(scope=scope, pk=report_id)
-    person = people_selectors.person_get(scope=scope, pk=payload.person_id) if payload.person_id else None
+    person = people_selectors.person_get(scope=scope, pk=payload.person_id) if payload.person_id is not None else None
     services.arrival_verify(
         actor=current_user(request),
         report=report,

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_noop
 
 from gridguard.core.errors import ApplicationError, FieldErrors, each_error
 from gridguard.core.identity import ID_TYPE_OTHER, ID_TYPE_PASSPORT, ID_TYPE_RESIDENT
+from gridguard.core.normalize import refuse_formula
 
 MIN_TEMPERATURE = Decimal("34.0")
 MAX_TEMPERATURE = Decimal("43.0")
@@ -280,19 +281,6 @@ ARRIVAL_MAX_AGE_DAYS = 60
 _DOCUMENT_NUMBER = re.compile(r"^[A-Z0-9]{5,20}$")  # passports and other documents, after clean_id_number
 
 
-# A cell that starts with one of these is read as a formula by spreadsheet programs.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def refuse_formula(value: str, field: str, label: str) -> str:
-    """Free text typed on a public form never starts like a formula (a name never starts with "=")."""
-    if value.startswith(FORMULA_STARTS):
-        raise ApplicationError(
-            "formula_like",
-            _("{label}不能以“=”“+”“-”“@”开头：{value}").format(label=label, value=value[:20]),
-            field=field,
-        )
-    return value
 
 
 class FieldCheck:

@@ -1287,6 +1287,9 @@ def arrival_verify(
 
     scope = _controller_scope(actor)
     scope.check(report.node_path)
+    # two verifiers at once: the second waits for the first and finds the report verified (never two
+    # orders, never a person registered twice)
+    report = ArrivalReport.objects.select_for_update(of=("self",)).get(pk=report.pk)
     if report.status == ArrivalStatus.REPEAT:
         raise ApplicationError("arrival_repeat", _("这是一次重复报备，请在首次报备中核实"))
     if report.status != ArrivalStatus.PENDING:
@@ -1305,7 +1308,7 @@ def arrival_verify(
     else:
         household = None
         where = arrival_address(report)
-        if household_id:
+        if household_id is not None:
             household = Household.objects.filter(pk=household_id).first()
             if household is None:
                 raise ApplicationError("household_unknown", _("所选住户不存在"), field="household")

@@ -482,6 +482,10 @@ def test_arrivals_verify(client, alice, charlie, town):
     assert _post(client, f"/api/control/arrivals/{report.pk}/verify", {"measure": "none"}).status_code == 404
 
     client.force_login(alice)
+    # an id of 0 names no record: refused (404), never read as "none given"
+    for body in ({"measure": "none", "person_id": 0}, {"measure": "home", "household_id": 0}):
+        zero = _post(client, f"/api/control/arrivals/{report.pk}/verify", body)
+        assert zero.status_code in (400, 404) and zero.json()["code"] in ("not_found", "household_unknown"), body
     items = client.get("/api/control/arrivals").json()["items"]
     assert [r["name"] for r in items] == ["赵六"]
     assert items[0]["id_number_masked"] != report.id_number and items[0]["phone_masked"] == "137****1111"

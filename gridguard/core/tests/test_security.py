@@ -291,3 +291,20 @@ def test_trusted_proxy_count_picks_the_address_the_first_proxy_saw(settings):
     settings.TRUSTED_PROXY_COUNT = 5  # fewer entries than proxies: not through them, so REMOTE_ADDR
     assert client_ip_address(request) == "10.0.0.2"
     assert _settings_in_subprocess({"TRUSTED_PROXY_COUNT": "2"}, "TRUSTED_PROXY_COUNT") == [2]
+
+
+def test_the_audit_log_records_the_address_the_first_proxy_saw(settings, client, alice, town, street_official):
+    """A reveal behind a reverse proxy is audited with the client's address, not the proxy's (the
+    same rule as login throttling)."""
+    from gridguard.accounts.models import AuditLog
+    from gridguard.people import services
+
+    home = services.household_create(actor=street_official, node=town.a1_b1, room="101")
+    person = services.person_register(actor=street_official, household=home, data={"name": "张三"})
+    settings.TRUSTED_PROXY_COUNT = 1
+    client.force_login(alice)
+    answer = client.post(
+        f"/api/persons/{person.pk}/reveal", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.8"
+    )
+    assert answer.status_code == 200, answer.content
+    assert AuditLog.objects.get(action=AuditLog.Action.REVEAL).ip == "203.0.113.8"
