@@ -1267,8 +1267,33 @@ def _pending_arrival(id_number: str) -> ArrivalReport | None:
     )
 
 
+def arrival_verify(*, actor: User, report: ArrivalReport, person: Person | None = None, **kwargs: Any) -> ArrivalReport:
+    """Verify an arrival (``_arrival_verify``). Before its transaction: when the reported number is a
+    ledger person of another jurisdiction, the report must be forwarded there — said so, as a metered
+    look-up (people.lookups) that is recorded although the verification is refused."""
+    if person is None and report.status == ArrivalStatus.PENDING:
+        from gridguard.people import lookups
+
+        scope = _controller_scope(actor)
+        scope.check(report.node_path)
+        path = (
+            Person.objects.filter(id_number=report.id_number, status=PersonStatus.ACTIVE)
+            .order_by("id")
+            .values_list("node_path", flat=True)
+            .first()
+        )
+        if path is not None and not scope.covers(path):
+            lookups.meter_one(scope, lookups.ELSEWHERE, report.id_number, field="id_number")
+            raise ApplicationError(
+                "person_elsewhere",
+                _("该人员登记在您管辖范围以外的辖区，请转交其所在辖区核查"),
+                field="id_number",
+            )
+    return _arrival_verify(actor=actor, report=report, person=person, **kwargs)
+
+
 @transaction.atomic
-def arrival_verify(
+def _arrival_verify(
     *,
     actor: User,
     report: ArrivalReport,
@@ -1302,7 +1327,7 @@ def arrival_verify(
         measure = _clean_choice(measure, Measure, "measure", _("处理决定"))
     now = now or timezone.now()
     if person is None:
-        person = Person.objects.filter(id_number=report.id_number, status=PersonStatus.ACTIVE).first()
+        person = Person.objects.filter(id_number=report.id_number, status=PersonStatus.ACTIVE).order_by("id").first()
     if person is not None:
         scope.check(person.node_path)
     else:

@@ -10,6 +10,7 @@ from conftest import idno
 from gridguard.accounts.models import AuditLog
 from gridguard.accounts.services import role_create, user_create
 from gridguard.control.models import ControlOrder
+from gridguard.control.tests.conftest import local
 from gridguard.control.tests.test_list_import import run, write
 
 
@@ -86,3 +87,21 @@ def test_a_list_import_meters_its_rows_registered_elsewhere(tmp_path, persons, t
     codes = sorted(e.code for e in result.errors)
     assert codes == ["lookup_limited", "person_elsewhere", "person_elsewhere"]
     assert elsewhere(clerk).count() == limit
+
+
+def test_verifying_an_arrival_of_a_person_registered_elsewhere_says_forward_it_as_a_look_up(persons, bob, town, limit):
+    """An arrival reported at bob's grid with the number of 王五 (registered in the west): bob is told
+    to forward it (no longer a bare 'no access'), and that answer is a metered look-up."""
+    from gridguard.control import services
+    from gridguard.core.errors import ApplicationError
+
+    report = services.arrival_submit(
+        poster=town.a1,
+        data={"name": "王五", "id_number": persons.ww.id_number, "phone": "13700001111", "from_place": "上海市",
+              "arrival_date": "2026-03-01", "address": "东城社区 1号楼 202"},
+        now=local(2026, 3, 2, 10),
+    )
+    with pytest.raises(ApplicationError) as refused:
+        services.arrival_verify(actor=bob, report=report, measure="home")
+    assert refused.value.code == "person_elsewhere"
+    assert elsewhere(bob).count() == 1
