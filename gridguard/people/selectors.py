@@ -198,9 +198,15 @@ def room_q(text: str, address_field: str, room_field: str) -> Q | None:
 
 def address_q(field: str, text: str) -> Q:
     """``field`` (an address such as "东城社区 东城第一网格 1号楼 1单元 301") contains ``text``, spaces
-    ignored on both sides: "1号楼1单元301" finds it. Not indexed: used within a jurisdiction or node."""
+    ignored on both sides: "1号楼1单元301" finds it. A text that starts with a digit starts a number:
+    "3栋2单元201" is not found in "13栋 2单元 201". Not indexed: used within a jurisdiction or node."""
     compact = text.replace(" ", "")
-    return Q(Contains(Replace(F(field), Value(" "), Value("")), compact))
+    address = Replace(F(field), Value(" "), Value(""))
+    q = Q(Contains(address, compact))
+    if compact[:1].isdigit():
+        for digit in "0123456789":
+            q &= ~Q(Contains(address, digit + compact))
+    return q
 
 
 def person_page(

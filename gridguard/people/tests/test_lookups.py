@@ -127,7 +127,7 @@ def rooms(town, street_official):
     return homes
 
 
-@pytest.mark.parametrize("text", ["3栋201", "3号楼201", "3栋 201", "东城第一网格3栋201", "3幢201室"])
+@pytest.mark.parametrize("text", ["3栋201", "3号楼201", "3栋 201", "东城第一网格3栋201", "3幢201室", "3栋2单元201", "3栋 2单元 201"])
 def test_building_and_room_without_the_unit_find_the_room(rooms, bob, text):
     assert [p.name for p in selectors.person_search(scope=scope_for(bob), text=text)] == ["住3栋"]
 
