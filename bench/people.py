@@ -125,6 +125,31 @@ def lookups(bench: Bench, user, rng: random.Random) -> None:  # type: ignore[no-
             bench.note(f"lookup {kind}: {len(values) - found} of {len(values)} values found nothing")
         bench.figure(f"lookup_{kind}_p95", percentile(times, 95), "ms", at_most=20)
 
+    # A grid worker's look-ups by number are metered (people.lookups: an audit record per number, a
+    # lock on the user's row, a count over the hour): the same target. The tails scan the grid.
+    import dataclasses
+
+    from django.conf import settings
+
+    from gridguard.accounts.models import AuditLog
+    from gridguard.grids.models import GridNode
+    from gridguard.people.models import Person as P
+
+    grid = GridNode.objects.filter(level__code="grid").order_by("path").first()
+    assert grid is not None
+    worker = dataclasses.replace(scope, everything=False, paths=(grid.path,), perms=scope.perms - {"people.reveal"})
+    in_grid = list(P.objects.filter(node_path__startswith=grid.path).values("id_number", "phone")[:LOOKUPS])
+    settings.LOOKUP_LIMIT_PER_HOUR = 10**6
+    metered = {
+        "id_metered": [p["id_number"] for p in in_grid],
+        "phone_tail_metered": [p["phone"][-4:] for p in in_grid if p["phone"]],
+        "id_tail_metered": [p["id_number"][-6:] for p in in_grid],
+    }
+    for kind, values in metered.items():
+        times = [timed_ms(lambda value=value: person_search(scope=worker, text=value))[0] for value in values]
+        bench.figure(f"lookup_{kind}_p95", percentile(times, 95), "ms", at_most=20)
+    bench.note(f"metered look-ups recorded: {AuditLog.objects.filter(action='lookup').count():,}")
+
 
 # --- (c) first page of a community, keyset page 2 -------------------------------------------------
 

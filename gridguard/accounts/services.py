@@ -53,9 +53,14 @@ def audit_record(
 def jurisdiction_path(user: User) -> str:
     """The deepest node whose subtree holds all of the user's nodes ("" for everything)."""
     from gridguard.accounts.scope import scope_for
+
+    return scope_path(scope_for(user))
+
+
+def scope_path(scope: Any) -> str:
+    """The deepest node whose subtree holds all of a scope's nodes ("" for everything)."""
     from gridguard.grids.models import GridNode
 
-    scope = scope_for(user)
     if scope.everything or not scope.paths:
         return ""
     common = os.path.commonprefix(list(scope.paths))

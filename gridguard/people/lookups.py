@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy
 
 from gridguard.accounts.models import AuditLog, User
 from gridguard.accounts.scope import Scope
-from gridguard.accounts.services import audit_record, jurisdiction_path
+from gridguard.accounts.services import audit_record, scope_path
 from gridguard.core.errors import TooMany
 from gridguard.core.masking import mask_id_number, mask_phone
 
@@ -96,7 +96,7 @@ def meter(scope: Scope, kind: str, texts: Iterable[str], *, now: dt.datetime | N
         allowed: set[str] = set()
         refused: list[str] = []
         count = len(recent)
-        path = jurisdiction_path(user)
+        path = scope_path(scope)
         for text in wanted:
             key = _key(kind, text)
             if key in recent:
