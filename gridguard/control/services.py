@@ -1314,7 +1314,8 @@ def _arrival_verify(
     scope.check(report.node_path)
     # two verifiers at once: the second waits for the first and finds the report verified (never two
     # orders, never a person registered twice)
-    report = ArrivalReport.objects.select_for_update(of=("self",)).get(pk=report.pk)
+    ArrivalReport.objects.select_for_update(of=("self",)).filter(pk=report.pk).values_list("pk").get()
+    report.refresh_from_db()  # the caller's object, as the lock found it
     if report.status == ArrivalStatus.REPEAT:
         raise ApplicationError("arrival_repeat", _("这是一次重复报备，请在首次报备中核实"))
     if report.status != ArrivalStatus.PENDING:
