@@ -125,7 +125,7 @@ def meter_one(scope: Scope, kind: str, text: str, *, field: str = "q") -> None:
 def refusal(field: str = "q") -> TooMany:
     return TooMany(
         "lookup_limited",
-        _("按完整号码查找过于频繁（每小时最多 {n} 个不同号码），请稍后再试；此情况已提示上级").format(
+        _("按号码查找过于频繁（每小时最多 {n} 个不同号码），请稍后再试；此情况已提示上级").format(
             n=settings.LOOKUP_LIMIT_PER_HOUR
         ),
         field=field,
@@ -141,7 +141,7 @@ def _flag(user: User, path: str, now: dt.datetime) -> None:
         return
     audit_record(
         actor=user, action=AuditLog.Action.FLAG, object_type=OBJECT_TYPE, object_id=str(user.pk),
-        object_repr=_("{user} 一小时内按完整号码查找超过 {n} 个号码，已被拒绝").format(
+        object_repr=_("{user} 一小时内按号码查找超过 {n} 个不同号码，已被拒绝").format(
             user=f"{user}（{user.username}）", n=settings.LOOKUP_LIMIT_PER_HOUR
         ),
         node_path=path, detail={"user": user.pk},

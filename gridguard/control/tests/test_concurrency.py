@@ -2,6 +2,7 @@
 
 import threading
 import time
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -24,7 +25,7 @@ def test_two_verifiers_of_one_arrival_make_one_order(town, bob, alice, monkeypat
 
     slow = people_services.person_register
 
-    def person_register_slowly(**kw):  # the first verifier is still at work when the second comes
+    def person_register_slowly(**kw: Any) -> Any:  # the first verifier is still at work when the second comes
         time.sleep(0.5)
         return slow(**kw)
 
@@ -32,7 +33,7 @@ def test_two_verifiers_of_one_arrival_make_one_order(town, bob, alice, monkeypat
     outcomes: list[str] = []
     start = threading.Barrier(2)
 
-    def verify(user):
+    def verify(user: Any) -> None:
         try:
             start.wait()
             services.arrival_verify(actor=user, report=report, measure=Measure.HOME_ISOLATION, now=local(2026, 3, 2, 11))

@@ -47,7 +47,7 @@ def test_grid_worker_on_a_phone_sees_own_grid_only(live_server, phone, town, bob
     assert "王五" not in phone.content()
 
 
-def test_search_as_people_type_on_a_phone(live_server, phone, town, bob, street_official, settings):
+def test_search_as_people_type_on_a_phone(live_server, phone, desktop, town, bob, alice, street_official, settings):
     """D20: typing in the persons search finds as the user types (no button), by a phone's last 4 or
     building and room; past the look-up limit the refusal shows in place of the results."""
     settings.LOOKUP_LIMIT_PER_HOUR = 1
@@ -72,3 +72,7 @@ def test_search_as_people_type_on_a_phone(live_server, phone, town, bob, street_
     phone.locator("#person-results .msg-error", has_text="过于频繁").wait_for()
     assert phone.locator(".person-card").count() == 0
     phone.screenshot(path=str(SCREENSHOTS / "persons-search-limited-phone.png"), full_page=True)
+    # the community official above bob finds the flag on the home page
+    browser_login(desktop, live_server.url, "alice", "alice-pass-123")
+    assert "鲍勃（bob）" in desktop.inner_text("#audit-flags")
+    desktop.screenshot(path=str(SCREENSHOTS / "home-flags-desktop.png"), full_page=True)
