@@ -157,7 +157,7 @@ def parse_search(text: str) -> Search:
         return Search(Q(phone=phone), "phone", lookups.PHONE, phone)
     if _DIGITS.match(phone) and len(phone) == 4:  # a phone's last 4 (as the mask shows), or a room
         return Search(
-            Q(phone__endswith=phone) | address_q("household__address", phone), "node_path", lookups.PHONE_TAIL, phone
+            Q(phone__endswith=phone) | Q(household__room__in=[phone, phone + "室"]), "node_path", lookups.PHONE_TAIL, phone
         )
     if _ID_TAIL.match(ident):  # an identity number's last 6 (the birth day and the 4 the mask shows)
         return Search(Q(id_number__endswith=ident), "node_path", lookups.ID_TAIL, ident)

@@ -172,3 +172,10 @@ def test_registering_a_number_registered_elsewhere_is_a_look_up(data, bob, town,
         selectors.person_search(scope=scope_for(bob), text=idno(1970, 11 + 2 * seq))
     with pytest.raises(TooMany):
         services.person_update(actor=bob, person=data["zs"], data={"id_number": other.id_number})
+
+
+def test_four_digits_are_a_phones_last_4_or_a_room(data, bob, town, street_official):
+    home = services.household_create(actor=street_official, node=town.a1_b1, room="1201")
+    services.person_register(actor=street_official, household=home, data={"name": "高楼", "id_number": idno(1977, 71)})
+    assert {p.name for p in selectors.person_search(scope=scope_for(bob), text="1201")} == {"高楼"}
+    assert {p.name for p in selectors.person_search(scope=scope_for(bob), text="5678")} == {"张三"}
