@@ -88,14 +88,12 @@ def meter(scope: Scope, kind: str, texts: Iterable[str], *, now: dt.datetime | N
     with transaction.atomic():
         # one look-up at a time per user (the count and the new records agree): lock the user's row
         user = User.objects.select_for_update().get(pk=scope.user_id or 0)
-        recent = set(
-            AuditLog.objects.filter(
-                actor_id=user.pk, action=AuditLog.Action.LOOKUP, at__gte=now - HOUR
-            ).values_list("object_id", flat=True)
-        )
+        hour = AuditLog.objects.filter(actor_id=user.pk, action=AuditLog.Action.LOOKUP, at__gte=now - HOUR)
+        keys = {_key(kind, text) for text in wanted}
+        recent = set(hour.filter(object_id__in=keys).values_list("object_id", flat=True))
+        count = len(hour.values_list("id", flat=True)[:limit])  # at most the limit's rows (audit_lookup_idx)
         allowed: set[str] = set()
         refused: list[str] = []
-        count = len(recent)
         path = scope_path(scope)
         for text in wanted:
             key = _key(kind, text)
