@@ -144,7 +144,7 @@ def run(bench: Bench, args: argparse.Namespace) -> None:
 # --- data: orders, teams, checks, alerts -----------------------------------------------------------
 
 ORDER_FIELDS = (
-    "id person_id household_id node_id node_path category source policy_id measure place start_date end_date "
+    "id person_id household_id node_id node_path category source policy_id measure place reported_address start_date end_date "
     "stage_start stage_end check_slots status team_complete notice_no created_at"
 ).split()
 STEP_FIELDS = "order_id kind date detail note at".split()
@@ -333,7 +333,7 @@ def _orders(count: int, today: dt.date, rng: random.Random) -> tuple[list[Order]
         orders.append(Order(oid, path, path[:c_len], grid_of(path), start, policy))
         order_rows.append(
             (oid, pid, household_id, node_id, path, category, rng.choice(SOURCES), policy.pk, measure)
-            + (place[:120], _d(start), _d(end), _d(start), _d(stage_end), policy.check_slots, "active", True)
+            + (place[:120], "", _d(start), _d(end), _d(start), _d(stage_end), policy.check_slots, "active", True)
             + ("", created)
         )
         detail = {
