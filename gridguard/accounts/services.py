@@ -50,6 +50,21 @@ def audit_record(
     )
 
 
+def audit_many(
+    *, actor: User | None, action: str, objs: Iterable[Any], detail: dict | None = None, ip: str | None = None
+) -> list[AuditLog]:
+    """One audit record per object (as ``audit_record`` with ``obj``), written in one statement."""
+    rows = [
+        AuditLog(
+            actor=actor, action=action, object_type=obj._meta.label_lower, object_id=str(obj.pk),
+            object_repr=str(obj)[:200], node_path=getattr(obj, "node_path", "") or getattr(obj, "path", ""),
+            detail=detail or {}, ip=ip,
+        )
+        for obj in objs
+    ]
+    return AuditLog.objects.bulk_create(rows) if rows else []
+
+
 def jurisdiction_path(user: User) -> str:
     """The deepest node whose subtree holds all of the user's nodes ("" for everything)."""
     from gridguard.accounts.scope import scope_for
