@@ -460,17 +460,7 @@ def key_person_add(
     from gridguard.people.rules import clean_person
 
     scope = scope or _controller_scope(actor)
-    number = clean_person(person_data).id_number
-    path = (
-        Person.objects.filter(id_number=number, status=PersonStatus.ACTIVE)
-        .order_by("id")
-        .values_list("node_path", flat=True)
-        .first()
-        if number
-        else None
-    )
-    if path is not None and not scope.covers(path):
-        lookups.meter_one(scope, lookups.ELSEWHERE, number, field="id_number")
+    lookups.registered_elsewhere(scope, clean_person(person_data).id_number)  # _key_person_add then refuses
     return _key_person_add(actor=actor, person_data=person_data, scope=scope, **kwargs)
 
 
@@ -1274,14 +1264,7 @@ def arrival_verify(*, actor: User, report: ArrivalReport, person: Person | None 
 
         scope = _controller_scope(actor)
         scope.check(report.node_path)
-        path = (
-            Person.objects.filter(id_number=report.id_number, status=PersonStatus.ACTIVE)
-            .order_by("id")
-            .values_list("node_path", flat=True)
-            .first()
-        )
-        if path is not None and not scope.covers(path):
-            lookups.meter_one(scope, lookups.ELSEWHERE, report.id_number, field="id_number")
+        if lookups.registered_elsewhere(scope, report.id_number):
             raise ApplicationError(
                 "person_elsewhere",
                 _("该人员登记在您管辖范围以外的辖区，请转交其所在辖区核查"),

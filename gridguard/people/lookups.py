@@ -39,6 +39,7 @@ from gridguard.accounts.scope import Scope
 from gridguard.accounts.services import audit_record, scope_path
 from gridguard.core.errors import TooMany
 from gridguard.core.masking import mask_id_number, mask_phone
+from gridguard.people.models import Person, PersonStatus
 
 ID = "id"
 PHONE = "phone"
@@ -118,6 +119,24 @@ def meter_one(scope: Scope, kind: str, text: str, *, field: str = "q") -> None:
     """Record one look-up, or refuse it (TooMany) past the hour's limit."""
     if text not in meter(scope, kind, [text]):
         raise refusal(field)
+
+
+def registered_elsewhere(scope: Scope, number: str, *, field: str = "id_number") -> bool:
+    """Whether ``number`` is an active ledger person outside the scope's jurisdiction; when it is, that
+    answer is a look-up: recorded, or refused (TooMany) past the hour's limit. Call it before the
+    caller's transaction, so that a refusal that follows keeps the record."""
+    if not number:
+        return False
+    path = (
+        Person.objects.filter(id_number=number, status=PersonStatus.ACTIVE)
+        .order_by("id")
+        .values_list("node_path", flat=True)
+        .first()
+    )
+    if path is None or scope.covers(path):
+        return False
+    meter_one(scope, ELSEWHERE, number, field=field)
+    return True
 
 
 def refusal(field: str = "q") -> TooMany:
