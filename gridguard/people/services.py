@@ -278,37 +278,9 @@ def person_register(
     scope: Scope | None = None,
 ) -> Person:
     """Register a person (moved in, found on a visit) or a birth, in a household or at a node.
-    ``scope``: the caller's, already checked (an import run by the system passes its own). A number
-    registered elsewhere is checked first, outside the transaction, so its look-up is kept."""
-    scope = scope or editor_scope(actor)
-    _precheck_number(scope, data)
-    return _person_register(
-        actor=actor, data=data, household=household, node=node, date=date, birth=birth, scope=scope
-    )
-
-
-def _precheck_number(scope: Scope, data: dict[str, Any], person: Person | None = None) -> None:
-    try:
-        number = clean_person(data).id_number
-    except ApplicationError:
-        return  # the service reports every wrong field
-    if person is None or number != person.id_number:
-        _check_duplicate_id(number, exclude_pk=person.pk if person else None, scope=scope)
-
-
-@transaction.atomic
-def _person_register(
-    *,
-    actor: User | None,
-    data: dict[str, Any],
-    household: Household | None = None,
-    node: GridNode | None = None,
-    date: dt.date | None = None,
-    birth: bool = False,
-    scope: Scope | None = None,
-) -> Person:
-    """Register a person (moved in, found on a visit) or a birth, in a household or at a node.
-    ``scope``: the caller's, already checked (an import run by the system passes its own)."""
+    ``scope``: the caller's, already checked (an import run by the system passes its own). The
+    checks come before the transaction, so that a number registered elsewhere (a look-up) stays
+    recorded when the registration is refused; the writes are one transaction."""
     scope = scope or editor_scope(actor)
     if not scope.has("people.edit"):
         raise PermissionDenied(_("您的角色不能维护台账"))
@@ -330,49 +302,44 @@ def _person_register(
     if date is not None and not birth:
         _check_after_birth(clean.birth_date, date, "date")
     _check_duplicate_id(clean.id_number, scope=scope)
-    if household is not None and clean.relation == Relation.HEAD:
-        _check_head_free(household, None)
-    now = timezone.now()
-    person = Person(
-        household=household,
-        node=node,
-        node_path=node.path,
-        created_at=now,
-        created_by=actor,
-        updated_at=now,
-        updated_by=actor,
-        **{f: getattr(clean, f) for f in PERSON_FIELDS},
-    )
-    person.save()
-    if household is not None and clean.relation == Relation.HEAD:
-        _set_head(household, person)
-    kind = PersonEvent.Kind.BIRTH if birth else PersonEvent.Kind.REGISTER
-    date = (clean.birth_date if birth else None) or date or timezone.localdate()
-    PersonEvent.objects.create(person=person, kind=kind, date=date, household_to=household, actor=actor)
-    where = {"household": household.address} if household is not None else {"grid": address_for_node(node)}
-    audit_record(
-        actor=actor,
-        action=AuditLog.Action.CREATE,
-        obj=person,
-        detail={
-            "event": kind.value,
-            **where,
-            "date": date.isoformat(),
-            "id_number": _audit_value("id_number", person.id_number),
-        },
-    )
+    with transaction.atomic():
+        if household is not None and clean.relation == Relation.HEAD:
+            _check_head_free(household, None)
+        now = timezone.now()
+        person = Person(
+            household=household,
+            node=node,
+            node_path=node.path,
+            created_at=now,
+            created_by=actor,
+            updated_at=now,
+            updated_by=actor,
+            **{f: getattr(clean, f) for f in PERSON_FIELDS},
+        )
+        person.save()
+        if household is not None and clean.relation == Relation.HEAD:
+            _set_head(household, person)
+        kind = PersonEvent.Kind.BIRTH if birth else PersonEvent.Kind.REGISTER
+        date = (clean.birth_date if birth else None) or date or timezone.localdate()
+        PersonEvent.objects.create(person=person, kind=kind, date=date, household_to=household, actor=actor)
+        where = {"household": household.address} if household is not None else {"grid": address_for_node(node)}
+        audit_record(
+            actor=actor,
+            action=AuditLog.Action.CREATE,
+            obj=person,
+            detail={
+                "event": kind.value,
+                **where,
+                "date": date.isoformat(),
+                "id_number": _audit_value("id_number", person.id_number),
+            },
+        )
     return person
 
 
 def person_update(*, actor: User, person: Person, data: dict[str, Any]) -> Person:
-    scope = editor_scope(actor)
-    scope.check(person.node_path)
-    _precheck_number(scope, {**{f: getattr(person, f) for f in PERSON_FIELDS}, **data}, person)
-    return _person_update(actor=actor, person=person, data=data)
-
-
-@transaction.atomic
-def _person_update(*, actor: User, person: Person, data: dict[str, Any]) -> Person:
+    """Edit a person. The checks come before the transaction (a number registered elsewhere is a
+    look-up that stays recorded); the writes are one transaction."""
     scope = editor_scope(actor)
     scope.check(person.node_path)
     merged = {f: getattr(person, f) for f in PERSON_FIELDS}
@@ -381,31 +348,32 @@ def _person_update(*, actor: User, person: Person, data: dict[str, Any]) -> Pers
     clean = clean_person(merged)
     if clean.id_number != person.id_number:
         _check_duplicate_id(clean.id_number, exclude_pk=person.pk, scope=scope)
-    household = person.household if person.status == PersonStatus.ACTIVE else None
-    if household is not None and clean.relation != person.relation:
-        if clean.relation == Relation.HEAD:
-            _check_head_free(household, person.pk)
-            _set_head(household, person)
-        elif household.head_id == person.pk:
-            _set_head(household, None)
-    changes: dict[str, list[Any]] = {}
-    values: dict[str, tuple[Any, Any]] = {}
-    for field in PERSON_FIELDS:
-        old, new = getattr(person, field), getattr(clean, field)
-        if old != new:
-            changes[field] = [str(old) if old is not None else None, str(new) if new is not None else None]
-            values[field] = (old, new)
-            setattr(person, field, new)
-    if not changes:
+    with transaction.atomic():
+        household = person.household if person.status == PersonStatus.ACTIVE else None
+        if household is not None and clean.relation != person.relation:
+            if clean.relation == Relation.HEAD:
+                _check_head_free(household, person.pk)
+                _set_head(household, person)
+            elif household.head_id == person.pk:
+                _set_head(household, None)
+        changes: dict[str, list[Any]] = {}
+        values: dict[str, tuple[Any, Any]] = {}
+        for field in PERSON_FIELDS:
+            old, new = getattr(person, field), getattr(clean, field)
+            if old != new:
+                changes[field] = [str(old) if old is not None else None, str(new) if new is not None else None]
+                values[field] = (old, new)
+                setattr(person, field, new)
+        if not changes:
+            return person
+        person.updated_at = timezone.now()
+        person.updated_by = actor
+        person.save()
+        PersonEvent.objects.create(
+            person=person, kind=PersonEvent.Kind.EDIT, date=timezone.localdate(), changes=changes, actor=actor
+        )
+        audit_record(actor=actor, action=AuditLog.Action.CHANGE, obj=person, detail=_audit_changes(values))
         return person
-    person.updated_at = timezone.now()
-    person.updated_by = actor
-    person.save()
-    PersonEvent.objects.create(
-        person=person, kind=PersonEvent.Kind.EDIT, date=timezone.localdate(), changes=changes, actor=actor
-    )
-    audit_record(actor=actor, action=AuditLog.Action.CHANGE, obj=person, detail=_audit_changes(values))
-    return person
 
 
 @transaction.atomic
