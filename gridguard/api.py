@@ -126,6 +126,7 @@ def _add_routers() -> None:
     api.add_router("/", grids_router)
     api.add_router("/", people_router)
     api.add_router("/", "gridguard.control.api.router")
+    api.add_router("/", "gridguard.screening.api.router")
     try:
         from gridguard.imports.api import router as imports_router
     except ImportError:  # the imports API is optional until that app provides one

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "gridguard.people",
     "gridguard.imports",
     "gridguard.control",
+    "gridguard.screening",
     "gridguard.demo",  # the top of the house: runs every capability's demo step
 ]
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("people/", include("gridguard.people.urls")),
     path("imports/", include("gridguard.imports.urls")),
     path("control/", include("gridguard.control.urls")),
+    path("screening/", include("gridguard.screening.urls")),
     path("p/", include("gridguard.control.public_urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

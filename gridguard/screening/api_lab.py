@@ -1,0 +1,5 @@
+"""The screening API: lab."""
+
+from ninja import Router
+
+router = Router(tags=["screening"])

@@ -1,0 +1,5 @@
+"""The screening API: rounds."""
+
+from ninja import Router
+
+router = Router(tags=["screening"])

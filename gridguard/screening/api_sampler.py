@@ -1,0 +1,5 @@
+"""The screening API: sampler."""
+
+from ninja import Router
+
+router = Router(tags=["screening"])
