@@ -70,8 +70,6 @@ def _strings() -> dict[str, str]:
         "need_online": _("此操作需要联网"),
         "members_none": _("此管还没有人"),
         "cancel": _("取消"),
-        "ok": _("确定"),
-        "sw_ready": _("已可离线使用"),
     }
 
 

@@ -224,3 +224,11 @@ def test_scans_in_a_round_not_open_are_refused(logged, rnd, point, residents):
     rnd.save(update_fields=["status"])
     response = post(logged, url(rnd, point), {"scans": [scan("TA000017", code(residents.east[0]))]})
     assert response.status_code == 400 and response.json()["code"] == "round_not_open"
+
+
+def test_openapi_schema_has_the_sampler_paths(client, db):
+    paths = client.get("/api/openapi.json").json()["paths"]
+    base = "/api/screening/rounds/{round_id}/points/{point_id}"
+    for rest in ("/scans", "/tubes", "/tubes/{code}", "/tubes/{code}/close", "/samples/{sample_id}/move",
+                 "/conflicts"):
+        assert base + rest in paths

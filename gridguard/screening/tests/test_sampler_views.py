@@ -57,3 +57,10 @@ def test_service_worker_is_served_under_the_pages_path(client, db):
     body = response.content.decode()
     assert '"scope": "/screening/sampler/"' in body and "/static/gridguard/screening/sampler.js" in body
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+
+
+def test_point_page_in_english(client, settings, sampler, rnd, point):
+    client.force_login(sampler)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(f"/screening/sampler/rounds/{rnd.pk}/points/{point.pk}/").content.decode()
+    assert "Scan or type the tube code" in html and "Close tube" in html and "{n} places left" in html
