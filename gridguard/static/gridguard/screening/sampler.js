@@ -609,6 +609,57 @@
       }, function () { /* offline */ });
   }
 
+  // --- the phone's camera: the browser's own BarcodeDetector (Chrome on Android), no library ------
+  // Where the browser has none (Safari, desktop Linux), the button stays hidden and a scanner or
+  // the keyboard is used.
+  var camera = null;
+  function cameraStop() {
+    if (!camera) return;
+    camera.stream.getTracks().forEach(function (t) { t.stop(); });
+    clearTimeout(camera.timer);
+    camera = null;
+    $("camera-video").hidden = true;
+    $("camera-toggle").textContent = T.camera_start;
+  }
+  function cameraLoop() {
+    if (!camera) return;
+    camera.detector.detect($("camera-video")).then(function (codes) {
+      if (!camera) return;
+      var now = Date.now();
+      codes.forEach(function (c) {
+        var value = (c.rawValue || "").trim();
+        if (!value || (value === camera.last && now - camera.lastAt < 2500)) return;
+        camera.last = value;
+        camera.lastAt = now;
+        onScan(value);
+      });
+      camera.timer = setTimeout(cameraLoop, 250);
+    }, function () { if (camera) camera.timer = setTimeout(cameraLoop, 500); });
+  }
+  if ("BarcodeDetector" in window && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+    window.BarcodeDetector.getSupportedFormats().then(function (formats) {
+      var wanted = ["qr_code", "code_128", "code_39", "codabar", "ean_13", "itf"].filter(function (f) {
+        return formats.indexOf(f) >= 0;
+      });
+      if (wanted.indexOf("qr_code") < 0) return;
+      $("camera").hidden = false;
+      $("camera-toggle").textContent = T.camera_start;
+      $("camera-toggle").addEventListener("click", function () {
+        if (camera) { cameraStop(); return; }
+        navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false }).then(function (stream) {
+          var video = $("camera-video");
+          camera = { stream: stream, detector: new window.BarcodeDetector({ formats: wanted }), last: "", lastAt: 0, timer: null };
+          video.srcObject = stream;
+          video.hidden = false;
+          video.play();
+          $("camera-toggle").textContent = T.camera_stop;
+          cameraLoop();
+        }, function () { showAnswer("error", T.camera_denied); });
+      });
+    }, function () { /* no formats: no camera button */ });
+  }
+  window.addEventListener("pagehide", cameraStop);
+
   // --- network state; the service worker --------------------------------------------------------
   window.addEventListener("online", function () { netDown = false; renderNet(); drain(); refreshTube(); });
   window.addEventListener("offline", function () { netDown = true; renderNet(); });
