@@ -232,3 +232,15 @@ def test_openapi_schema_has_the_sampler_paths(client, db):
     for rest in ("/scans", "/tubes", "/tubes/{code}", "/tubes/{code}/close", "/samples/{sample_id}/move",
                  "/conflicts"):
         assert base + rest in paths
+
+
+def test_a_batch_takes_the_same_queries_as_one_scan(logged, rnd, point, residents):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    post(logged, url(rnd, point), {"scans": [scan("TA000020", code(residents.east[0]))]})  # the session warmed
+    with CaptureQueriesContext(connection) as one:
+        post(logged, url(rnd, point), {"scans": [scan("TA000021", code(residents.east[1]))]})
+    with CaptureQueriesContext(connection) as ten:
+        post(logged, url(rnd, point), {"scans": [scan("TA000022", code(p)) for p in residents.east[2:12]]})
+    assert len(ten) <= len(one) + 2, [q["sql"] for q in ten]

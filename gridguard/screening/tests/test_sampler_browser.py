@@ -160,3 +160,37 @@ def test_cross_area_confirmation_and_walk_in(live_server, phone, town, street_of
     phone.click("#close-tube")
     phone.locator("#answer.ok", has_text="已封管 TD000001").wait_for()
     assert Tube.objects.get(code="TD000001").status == "closed"
+
+
+def test_a_lost_answer_is_resent_and_counted_once(live_server, browser, rnd, point, residents, sampler):
+    """The server takes a batch but its answer never reaches the phone: the page sends the same scans
+    again (the same client ids) and the server answers them from what it stored."""
+    # request interception does not see requests that pass a service worker: none in this context
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                  locale="zh-CN", service_workers="block")
+    page = context.new_page()
+    lost = []
+
+    def lose_first_answer(route):
+        if not lost:
+            route.fetch()  # the server works the batch…
+            lost.append(route.request.post_data_json)
+            route.abort("connectionreset")  # …and the answer is lost on the way back
+        else:
+            route.continue_()
+
+    try:
+        browser_login(page, live_server.url, "sam", "sam-pass-123")
+        page.route("**/scans", lose_first_answer)
+        page.goto(f"{live_server.url}/screening/sampler/rounds/{rnd.pk}/points/{point.pk}/")
+        page.locator("#scan-input").focus()
+        scan(page, "TE000001")
+        page.locator("#tube-code", has_text="TE000001").wait_for()
+        scan(page, code(residents.east[0]))
+        page.locator("#log li.ok").wait_for(timeout=20_000)
+        page.locator("#queue-count").wait_for(state="hidden")
+        assert lost and Scan.objects.get().client_id == lost[0]["scans"][0]["client_id"]
+        assert Sample.objects.count() == 1 and Tube.objects.get(code="TE000001").used == 1
+        assert page.inner_text("#tube-used") == "1"
+    finally:
+        context.close()
