@@ -70,6 +70,7 @@ def _strings() -> dict[str, str]:
         "need_online": _("此操作需要联网"),
         "members_none": _("此管还没有人"),
         "cancel": _("取消"),
+        "cross_area": _("跨区域"),
         "camera_start": _("摄像头扫码"),
         "camera_stop": _("关闭摄像头"),
         "camera_denied": _("无法打开摄像头：请允许本页使用摄像头，或用扫码枪、键盘录入"),

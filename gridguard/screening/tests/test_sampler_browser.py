@@ -123,8 +123,11 @@ def test_cross_area_confirmation_and_walk_in(live_server, phone, town, street_of
     # a resident of 西城 is outside this round: confirmed, sampled as cross-area (a new client id)
     scan(phone, code(residents.west[0]))
     phone.locator("#answer.warn", has_text="不在本轮应检范围内").wait_for()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    phone.screenshot(path=str(SCREENSHOTS / "sampler-confirm-phone.png"))
     phone.click("#confirm-cross")
     phone.locator("#answer", has_text="跨区域采样：").wait_for()
+    phone.locator("#members li .tag", has_text="跨区域").wait_for()
     sample = Sample.objects.get(person=residents.west[0])
     assert sample.cross_area
     assert Scan.objects.filter(code=code(residents.west[0])).values_list("outcome", flat=True).distinct().count() == 2
@@ -134,6 +137,7 @@ def test_cross_area_confirmation_and_walk_in(live_server, phone, town, street_of
     scan(phone, number)
     phone.locator("#walkin-form").wait_for()
     assert phone.input_value("#walkin-id") == number
+    phone.screenshot(path=str(SCREENSHOTS / "sampler-walkin-phone.png"), full_page=True)
     phone.fill("#walkin-name", "新来的")
     phone.fill("#walkin-phone", "13800001111")
     phone.click("#walkin-form button[type=submit]")

@@ -185,6 +185,12 @@
         tag.textContent = T.queued;
         li.appendChild(tag);
       }
+      if (m.cross_area) {
+        var cross = document.createElement("span");
+        cross.className = "tag";
+        cross.textContent = T.cross_area;
+        li.appendChild(cross);
+      }
       if (m.sampled_at) {
         var at = document.createElement("span");
         at.className = "small muted";
