@@ -28,7 +28,7 @@ from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridguard.core.bulk import allocate_ids, insert_rows
+from gridguard.core.bulk import allocate_ids, db_datetime, insert_rows
 from gridguard.core.errors import ApplicationError, FieldErrors, PermissionDenied
 from gridguard.core.identity import IdNumberError, read_id_number
 from gridguard.core.masking import mask_name
@@ -534,8 +534,18 @@ def _lock_tubes(
                          TubeStatus.OPEN.value, now, actor.pk if actor else None, "", ""))
             tubes[code] = _Tube(tid, code, rnd.pk, capacity, 0, TubeStatus.OPEN, None, False, mode, new=True)
         insert_rows(Tube, ["id", "round_id", "point_id", "node_path", "code", "mode", "capacity", "used",
-                           "household_id", "is_retest", "status", "opened_at", "opened_by_id", "result", "lab"], rows)
+                           "household_id", "is_retest", "status", "opened_at", "opened_by_id", "result", "lab"],
+                    _db_times(rows))
     return tubes
+
+
+def _db_times(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Rows for a raw insert: on SQLite an aware datetime is written as Django writes it (naive UTC
+    text), else sqlite3 would store the local time with its offset, which SQLite's date functions
+    (TruncHour) and text comparisons (a range of times) read wrongly. COPY takes them as they are."""
+    if connection.vendor != "sqlite":
+        return rows
+    return [tuple(db_datetime(v) if isinstance(v, dt.datetime) else v for v in row) for row in rows]
 
 
 def _write(
@@ -545,7 +555,7 @@ def _write(
 ) -> None:
     if samples:
         insert_rows(Sample, ["id", "round_id", "tube_id", "person_id", "node_path", "is_retest", "cross_area",
-                             "sampled_at", "received_at", "sampler_id", "device"], samples)
+                             "sampled_at", "received_at", "sampler_id", "device"], _db_times(samples))
     changed = [t for t in tubes.values() if t.used != t.start_used or t.household_id != t.start_household]
     if changed:
         full = [t.id for t in changed if t.used >= t.capacity]
@@ -575,12 +585,12 @@ def _write(
         with connection.cursor() as cur:
             cur.executemany(
                 "UPDATE screening_enrollment SET sampled_at = %s WHERE round_id = %s AND person_id = %s",
-                [(at, rnd.pk, pid) for pid, at in sampled_now.items()],
+                [(db_datetime(at), rnd.pk, pid) for pid, at in sampled_now.items()],
             )
     scan_ids = allocate_ids(Scan, len(scans))
     insert_rows(Scan, ["id", "client_id", "round_id", "point_id", "tube_code", "code", "device", "device_time",
                        "received_at", "outcome", "message", "sample_id", "actor_id"],
-                [(sid, *row) for sid, row in zip(scan_ids, scans, strict=True)])
+                _db_times([(sid, *row) for sid, row in zip(scan_ids, scans, strict=True)]))
     if conflicts:
         scan_of = dict(zip([row[0] for row in scans], scan_ids, strict=True))
         ScanConflict.objects.bulk_create([
