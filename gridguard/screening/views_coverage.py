@@ -247,7 +247,9 @@ def point_public(request: HttpRequest, key: str) -> HttpResponse:
 def _queue_dict(q: sel.PointQueue) -> dict[str, Any]:
     """What the page shows, as plain values (what is cached)."""
     level = "short"
-    if q.expected_now and q.remaining_now:
+    if not q.is_open or q.point.round.status != "open":
+        level = "closed"
+    elif q.expected_now and q.remaining_now:
         # people still expected in this slot against what the point samples in 15 minutes
         pace = max(q.recent, 1)
         level = "long" if q.remaining_now > 4 * pace else ("medium" if q.remaining_now > 2 * pace else "short")

@@ -25,14 +25,14 @@
       if (!d.hours.labels.length) {
         empty(hoursEl, hoursEl.getAttribute("data-empty") || "—");
       } else {
-        var hours = window.echarts.init(hoursEl, null, { renderer: "svg" });
+        var hours = window.echarts.init(hoursEl, null, { renderer: "canvas" });
         hours.setOption({
           animation: false,
           grid: { left: 44, right: 12, top: 16, bottom: narrow ? 56 : 40 },
           tooltip: { trigger: "axis" },
           xAxis: { type: "category", data: d.hours.labels, axisLabel: { rotate: narrow ? 45 : 0, hideOverlap: true } },
           yAxis: { type: "value", minInterval: 1 },
-          series: [{ name: d.hours.series, type: "bar", data: d.hours.sampled, itemStyle: { color: "#1565c0" } }]
+          series: [{ name: d.hours.series, type: "bar", barMaxWidth: 48, data: d.hours.sampled, itemStyle: { color: "#1565c0" } }]
         });
         charts.push(hours);
       }
@@ -42,7 +42,7 @@
       if (!d.children.labels.length) {
         empty(childEl, childEl.getAttribute("data-empty") || "—");
       } else {
-        var children = window.echarts.init(childEl, null, { renderer: "svg" });
+        var children = window.echarts.init(childEl, null, { renderer: "canvas" });
         children.setOption({
           animation: false,
           grid: { left: narrow ? 84 : 120, right: 16, top: 30, bottom: 24 },
