@@ -71,7 +71,9 @@ def client_for(user) -> Client:
 
 def chart_data(html: str) -> dict:
     """The charts' data, written by json_script."""
-    return json.loads(re.search(r'<script id="coverage-chart" type="application/json">(.*?)</script>', html, re.S)[1])
+    found = re.search(r'<script id="coverage-chart" type="application/json">(.*?)</script>', html, re.S)
+    assert found is not None, "no chart data on the page"
+    return json.loads(found[1])
 
 
 def url(name: str, *args, **query) -> str:
