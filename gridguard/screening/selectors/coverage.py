@@ -218,29 +218,42 @@ def node_trail(scope: Scope, rnd: ScreeningRound, node: GridNode) -> list[GridNo
 
 @dataclass
 class TreeCoverage:
-    """Every node of the round's subtree (that the user may see) with its figures, by path."""
+    """Every node of the round's subtree (that the user may see) with its figures, by path, and its
+    id and name."""
 
     round: ScreeningRound
     figures: dict[str, Figures]
-    nodes: dict[str, GridNode]
+    nodes: dict[str, tuple[int, str]]  # path -> (id, name)
 
 
 def round_coverage_tree(*, scope: Scope, rnd: ScreeningRound) -> TreeCoverage:
-    """The whole round by node: one query grouped by the person's node over each of the user's roots
-    in the round, summed up to every ancestor inside the round in Python (a few thousand nodes)."""
-    step = GridNode.steplen
-    figures: dict[str, Figures] = {}
-    nodes: dict[str, GridNode] = {}
+    """The whole round by node: per root of the user's in the round, one query grouped by the
+    person's node, then each node's sums added to its parent's, deepest first (each node once)."""
+    names = list(_AGGREGATES)
+    sums: dict[str, list[int]] = {}
+    nodes: dict[str, tuple[int, str]] = {}
+    width = len(names)
     for root in round_roots(scope, rnd):
-        rows = _enrolled(rnd, root.path).values("node_path").annotate(**_AGGREGATES).order_by()
-        for row in rows:
-            leaf = _figures(row)
-            path = row["node_path"]
-            for i in range(len(root.path), len(path) + 1, step):
-                figures.setdefault(path[:i], Figures()).add(leaf)
-        for node in GridNode.objects.filter(subtree_q(root.path, "path")).select_related("level"):
-            nodes[node.path] = node
-            figures.setdefault(node.path, Figures())
+        for path, pk, name in GridNode.objects.filter(subtree_q(root.path, "path")).values_list("path", "id", "name"):
+            nodes[path] = (pk, name)
+            sums[path] = [0] * width
+        rows = _enrolled(rnd, root.path).values("node_path").annotate(**_AGGREGATES).order_by().values_list(
+            "node_path", *names
+        )
+        for path, *counts in rows:
+            into = sums.get(path)
+            if into is None:  # a node removed since: counted with its nearest ancestor still there
+                into = sums[next(path[:i] for i in range(len(path), len(root.path) - 1, -GridNode.steplen)
+                                 if path[:i] in sums)]
+            for i in range(width):
+                into[i] += counts[i]
+        floor = len(root.path)
+        for path in sorted((p for p in sums if p.startswith(root.path) and len(p) > floor), key=len, reverse=True):
+            parent = sums[path[: -GridNode.steplen]]
+            own = sums[path]
+            for i in range(width):
+                parent[i] += own[i]
+    figures = {path: Figures(*values) for path, values in sums.items()}
     return TreeCoverage(rnd, figures, nodes)
 
 

@@ -171,7 +171,7 @@ def test_the_whole_round_by_node_matches_the_brute_force_count(gen, street_offic
     tree = sel.round_coverage_tree(scope=scope_for(street_official), rnd=gen.rnd)
     assert set(tree.figures) == {p for p in expected if p.startswith(gen.rnd.node_path)}
     for path, figures in tree.figures.items():
-        assert as_dict(figures) == expected[path], tree.nodes[path].name
+        assert as_dict(figures) == expected[path], tree.nodes[path][1]
 
 
 def test_every_active_person_of_the_town_is_enrolled_once(gen):

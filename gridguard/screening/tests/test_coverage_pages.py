@@ -291,3 +291,25 @@ def test_api_records_a_reason_and_names_every_wrong_field(world, bob, charlie):
     e.refresh_from_db()
     assert e.missing_reason == "elsewhere"
     assert dt.datetime.now(dt.UTC) - e.reason_at < dt.timedelta(minutes=5)
+
+
+# --- English ----------------------------------------------------------------------------------------
+
+
+def test_the_pages_are_in_english_with_the_cookie(world, bob, settings):
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    call_command("compilemessages_py")
+    with override_settings(LOCALE_PATHS=list(settings.LOCALE_PATHS)):  # forget catalogues loaded before
+        c = client_for(bob)
+        c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        html = c.get(url("coverage_missing", world.rnd.pk)).content.decode()
+        assert "Not yet sampled" in html and "— Choose a reason —" in html and "Show phone" not in html
+        assert "应检未检" not in html and "选择原因" not in html
+        html = c.get(url("coverage", world.rnd.pk)).content.decode()
+        assert "Persons sampled per hour" in html and "Figures by sub-node" in html
+        assert chart_data(html)["children"]["names"] == {"sampled": "Sampled", "missing": "Missing"}
+        html = Client().get(url("point_public", world.point.public_key),
+                            HTTP_COOKIE=f"{settings.LANGUAGE_COOKIE_NAME}=en").content.decode()
+        assert "Sampled in the last 15 minutes" in html
