@@ -460,13 +460,15 @@ def _work(
     texts: dict[str, str] = {}
     stamp_of = _stamper()
     stamp = stamp_of(now)
+    masked = not scope.has("people.reveal")
+    round_id, point_id, actor_id = rnd.pk, point.pk, (actor.pk if actor else None)  # once, not per scan
     for item in fresh:
         raw = item.code.strip()
         tube = tubes[item.tube_code]
         person_id = person_of.get(raw)
         person = persons.get(person_id) if person_id is not None else None
-        shown = mask_name(person.name) if person and not scope.has("people.reveal") else (person.name if person else "")
-        outcome, kw = _decide(item, rnd, tube, person, earlier, recalled, central, refused.get(raw), end)
+        shown = (mask_name(person.name) if masked else person.name) if person else ""
+        outcome, kw = _decide(item, round_id, tube, person, earlier, recalled, central, refused.get(raw), end)
         if outcome == Outcome.REPEAT:
             pass
         elif outcome in Outcome.COUNTED:
@@ -474,9 +476,9 @@ def _work(
             sid = next(sample_ids)
             sample_of_client[item.client_id] = sid
             is_retest = outcome == Outcome.RETEST
-            new_samples.append((sid, rnd.pk, tube.id, person.id, person.node_path, is_retest,
+            new_samples.append((sid, round_id, tube.id, person.id, person.node_path, is_retest,
                                 outcome == Outcome.CROSS_AREA, stamp_of(item.device_time), stamp,
-                                actor.pk if actor else None, device))
+                                actor_id, device))
             tube.used += 1
             tube.members.add(person.id)
             if tube.mode == Mode.HOUSEHOLD and tube.household_id is None:
@@ -504,10 +506,10 @@ def _work(
             tube_capacity=tube.capacity, person=shown,
         )
         answers[item.client_id] = answer
-        new_scans.append((item.client_id, rnd.pk, point.pk, tube.code, raw[:64], device,
+        new_scans.append((item.client_id, round_id, point_id, tube.code, raw[:64], device,
                           stamp_of(item.device_time), stamp,
                           outcome, answer.message[:200], sample_of_client.get(item.client_id),
-                          actor.pk if actor else None))
+                          actor_id))
 
     _write(rnd, point, tubes, new_samples, new_scans, sampled_now, enrol_new, walk_ins, persons, conflicts, now)
     if retests:
@@ -530,11 +532,11 @@ def _central(pids: list[int]) -> set[int]:
 
 
 def _decide(
-    item: ScanItem, rnd: ScreeningRound, tube: _Tube, person: _Person | None,
+    item: ScanItem, round_id: int, tube: _Tube, person: _Person | None,
     earlier: dict[int, tuple[Any, ...]], recalled: set[int], central: set[int], refusal: str | None, end: str,
 ) -> tuple[str, dict[str, Any]]:
     """The rules of one scan, in the order a sampler expects them."""
-    if tube.round_id != rnd.pk:
+    if tube.round_id != round_id:
         return Outcome.TUBE_OTHER_ROUND, {}
     if refusal is not None or person is None:
         return refusal or Outcome.UNKNOWN_CODE, {}
@@ -552,7 +554,7 @@ def _decide(
         return Outcome.TUBE_FULL, {}
     if tube.household_id is not None and person.household_id != tube.household_id:
         return Outcome.TUBE_HOUSEHOLD, {}
-    in_subtree = rnd.node_path <= person.node_path < end
+    in_subtree = end[:-1] <= person.node_path < end
     if not person.active or not in_subtree:
         if not item.confirm:
             return (Outcome.PERSON_INACTIVE if not person.active else Outcome.NEEDS_CONFIRM), {}
