@@ -20,3 +20,9 @@ plug.permission(
     "screening.view", _("查看核酸检测进度和应检未检名单"),
     roles=("admin", "street_official", "community_official", "grid_chief", "grid_worker", "sampler", "medic"),
 )
+
+# 核酸码 on the person page (the QR, reissue, the personal link, the household's label sheet).
+from gridguard.screening import public_codes  # noqa: E402
+
+plug.person_section(30, "screening/codes/_person_section.html", key="screening",
+                    api=public_codes.person_summary)(public_codes.person_section)
