@@ -174,3 +174,10 @@ def code_labels_pdf(rows: Sequence[CodeRow], *, title: str, place: str) -> bytes
         canvas.drawString(20 * mm, page_h - 30 * mm, _("没有在册人员"))
     canvas.save()
     return buffer.getvalue()
+
+
+def code_svg(text: str) -> str:
+    """The QR of ``text`` as an inline ``<svg>`` with a viewBox and no fixed size, so the page's CSS
+    sizes it (large on the resident's phone, small on the person page). Error level M, never Micro."""
+    return segno.make(text, error=QR_ERROR, micro=False).svg_inline(
+        scale=1, omitsize=True, svgclass="qr", lineclass=None)

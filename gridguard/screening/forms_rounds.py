@@ -19,7 +19,7 @@ from gridguard.imports.forms import NodeChoiceField
 from gridguard.screening.models import ExemptReason, Mode, PointStaff
 from gridguard.screening.services.plan import Proposal, ProposedPoint, ProposedSlot
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 

@@ -35,8 +35,8 @@ def _get_rate(group: str, request: HttpRequest) -> str:
 @never_cache
 @ratelimit(key="ip", rate=_get_rate, method="GET", block=True)
 def my_code(request: HttpRequest, token: str) -> HttpResponse:
-    from gridguard.control.documents import qr_svg
     from gridguard.people.models import Person, PersonStatus
+    from gridguard.screening.documents import code_svg
 
     read = read_link_token(token)
     person = None
@@ -49,7 +49,7 @@ def my_code(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "screening/codes/public_invalid.html", status=404)
     code = make_code(person.pk, _version(person.pk))
     response = render(request, "screening/codes/public_code.html", {
-        "initial": person.name[:1], "code": code, "qr": qr_svg(code, scale=10),
+        "initial": person.name[:1], "code": code, "qr": code_svg(code),
     })
     response["Referrer-Policy"] = "no-referrer"
     return response
@@ -58,13 +58,13 @@ def my_code(request: HttpRequest, token: str) -> HttpResponse:
 def person_section(scope: Scope, person: Any) -> dict[str, Any] | None:
     """核酸码 on the person page: the QR, and for who may (screening.reason) the reissue button, the
     personal link and the household's label sheet."""
-    from gridguard.control.documents import qr_svg
+    from gridguard.screening.documents import code_svg
 
     if not (scope.has("screening.reason") or scope.has("screening.sample")):
         return None
     version = _version(person.pk)
     code = make_code(person.pk, version)
-    return {"person": person, "code": code, "qr": qr_svg(code, scale=4), "version": version,
+    return {"person": person, "code": code, "qr": code_svg(code), "version": version,
             "may_manage": scope.has("screening.reason")}
 
 

@@ -431,7 +431,7 @@ def person_code_reissue(request: HttpRequest, pk: int) -> HttpResponse:
 def person_code_link(request: HttpRequest, pk: int) -> HttpResponse:
     """The personal link of a person, to show (its QR, for the resident to scan with their phone) or
     to send. Audited: the link shows the person's code to whoever holds it."""
-    from gridguard.control.documents import qr_svg
+    from gridguard.screening.documents import code_svg
     from gridguard.screening.public_codes import person_link_url
 
     scope = _code_scope(request)
@@ -441,6 +441,6 @@ def person_code_link(request: HttpRequest, pk: int) -> HttpResponse:
                  detail={"code_link": True}, ip=client_ip(request))
     phone = person.phone if scope.has("people.reveal") else ""
     return render(request, "screening/codes/link.html", {
-        "person": person, "url": url, "qr": qr_svg(url), "phone": phone,
+        "person": person, "url": url, "qr": code_svg(url), "phone": phone,
         "sms": _("您的核酸码：{url} 采样时请出示。").format(url=url),
     })
