@@ -23,7 +23,7 @@ def qr_forms(pdf: bytes) -> list[str]:
     """The names of the QR form objects drawn on each page (one per label)."""
     names = []
     for page in PdfReader(io.BytesIO(pdf)).pages:
-        xobjects = page["/Resources"].get("/XObject", {})
+        xobjects = page["/Resources"].get_object().get("/XObject", {})  # type: ignore[union-attr]
         names += [str(k) for k in xobjects if str(k).startswith("/FormXob")]
     return names
 

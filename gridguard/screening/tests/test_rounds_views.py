@@ -205,3 +205,14 @@ def test_api_creates_proposes_applies_opens(client, street_official, town, resid
     again = client.post(f"/api/screening/rounds/{rid}/plan", proposal, content_type="application/json")
     assert again.status_code == 400 and again.json()["code"] == "round_not_draft"
     assert AuditLog.objects.filter(object_type="screening.screeninground", object_id=str(rid)).count() >= 3
+
+
+def test_plan_page_in_english(client, street_official, draft):
+    from django.conf import settings
+    from django.core.management import call_command
+
+    call_command("compilemessages_py")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(street_official)
+    body = client.get(reverse("screening:round_plan", args=[draft.pk])).content.decode()
+    assert "Apply plan" in body and "Re-spread slots by persons" in body and "应用方案" not in body
