@@ -36,7 +36,7 @@ from gridguard.screening.forms_rounds import (
     StaffForm,
     read_plan,
 )
-from gridguard.screening.models import Enrollment, RoundStatus, SamplingPoint, ScreeningRound
+from gridguard.screening.models import Enrollment, ExemptReason, RoundStatus, SamplingPoint, ScreeningRound
 from gridguard.screening.selectors import rounds as sel
 from gridguard.screening.services import plan as plan_services
 from gridguard.screening.services import points as point_services
@@ -329,8 +329,9 @@ def round_exempt(request: HttpRequest, pk: int) -> HttpResponse:
     rows = sel.enrollment_search(scope=scope, rnd=rnd, text=text) if rnd.status != RoundStatus.DRAFT else []
     template = "screening/rounds/_exempt_rows.html" if request.headers.get("HX-Request") else \
         "screening/rounds/exempt.html"
-    return render(request, template, {"rnd": rnd, "rows": rows, "q": text, "form": ExemptForm(),
-                                      "reveal": scope.has("people.reveal")})
+    # Numbers are shown masked here whatever the role: a full number is revealed (and audited) on the
+    # person's page.
+    return render(request, template, {"rnd": rnd, "rows": rows, "q": text, "reasons": ExemptReason.choices})
 
 
 # --- slot notices and export ---------------------------------------------------------------------

@@ -17,7 +17,7 @@ def shot(page, name: str) -> None:
 
 
 @pytest.mark.parametrize("device", ["phone", "desktop"])
-def test_official_plans_and_opens_a_round(device, request, live_server, street_official, residents, town):
+def test_official_plans_and_opens_a_round(device, request, live_server, street_official, residents, town, sampler):
     page = request.getfixturevalue(device)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     url = live_server.url
@@ -38,6 +38,13 @@ def test_official_plans_and_opens_a_round(device, request, live_server, street_o
     page.click("#apply")
     page.locator("#fig-points").wait_for()
     assert page.locator("#fig-points").inner_text() == "2"
+    page.locator(".point h3 a").first.click()
+    page.locator("#id_grid").wait_for()
+    page.select_option("#id_user", str(sampler.pk))
+    page.get_by_role("button", name="安排", exact=True).click()
+    page.locator(".msg-success").wait_for()
+    shot(page, f"round-point-{device}")
+    page.get_by_role("link", name="第一轮全员核酸").click()
     page.click("#open-round")
     page.locator(".msg-success").wait_for()
     assert "14" in page.locator(".msg-success").inner_text()
@@ -55,3 +62,6 @@ def test_official_plans_and_opens_a_round(device, request, live_server, street_o
     page.goto(link)
     page.locator("#my-qr svg").wait_for()
     shot(page, f"my-code-{device}")
+    page.goto(f"{url}/screening/rounds/")
+    page.get_by_role("link", name="第一轮全员核酸").first.wait_for()
+    shot(page, f"round-list-{device}")

@@ -142,3 +142,26 @@ def test_counts_from_the_ledger_leave_out_who_the_rules_exempt(town, street_offi
     assert counts == {town.a1.pk: 11, town.b1.pk: 2}
     r.exempt_away = False
     assert {c.grid_id: c.persons for c in scope_counts(r)} == {town.a1.pk: 12, town.b1.pk: 2}
+
+
+@pytest.mark.django_db
+def test_a_compound_in_the_ledger_gets_the_point_of_its_grids(town, street_official, levels, admin_user):
+    """Persons living in 幸福小区 (a compound over 东城第二网格) count for the compound: the proposed
+    point stands at the compound, not at the grid."""
+    from conftest import idno
+    from gridguard.grids.services import node_create
+    from gridguard.people import services as people
+    from gridguard.screening.services import rounds
+    from gridguard.screening.services.plan import round_proposal
+
+    compound = node_create(actor=admin_user, parent=town.a2, name="幸福小区", level=levels["compound"])
+    building = node_create(actor=admin_user, parent=compound, name="3号楼", level=levels["building"])
+    for n in range(5):
+        hh = people.household_create(actor=street_official, node=building, room=f"{201 + n}")
+        people.person_register(actor=street_official, household=hh,
+                               data={"name": f"幸福{n}", "id_number": idno(1970, 300 + n), "relation": "户主"})
+    r = rounds.round_create(actor=street_official, node=town.east, name="东城", starts_on=DAY, ends_on=DAY)
+    cells = scope_counts(r)
+    assert [(c.grid_id, c.site_id, c.site_name, c.persons) for c in cells] == [(town.a2.pk, compound.pk, "幸福小区", 5)]
+    proposal = round_proposal(r, opens_at=OPENS, closes_at=CLOSES)
+    assert [(p.node_id, p.name, p.persons) for p in proposal.points] == [(compound.pk, "幸福小区采样点", 5)]

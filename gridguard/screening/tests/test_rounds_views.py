@@ -216,3 +216,10 @@ def test_plan_page_in_english(client, street_official, draft):
     client.force_login(street_official)
     body = client.get(reverse("screening:round_plan", args=[draft.pk])).content.decode()
     assert "Apply plan" in body and "Re-spread slots by persons" in body and "应用方案" not in body
+
+
+def test_openapi_schema_lists_the_rounds_routes(client, street_official):
+    client.force_login(street_official)
+    paths = client.get("/api/openapi.json").json()["paths"]
+    assert {"/api/screening/rounds", "/api/screening/rounds/{round_id}/proposal",
+            "/api/screening/rounds/{round_id}/plan", "/api/screening/households/{household_id}/codes"} <= set(paths)
