@@ -26,3 +26,4 @@ from gridguard.screening import public_codes  # noqa: E402
 
 plug.person_section(30, "screening/codes/_person_section.html", key="screening",
                     api=public_codes.person_summary)(public_codes.person_section)
+plug.household_section(30, "screening/codes/_household_section.html")(public_codes.household_section)

@@ -70,3 +70,19 @@ def person_section(scope: Scope, person: Any) -> dict[str, Any] | None:
 
 def person_summary(scope: Scope, person: Any) -> dict[str, Any]:
     return {"code_version": _version(person.pk)}
+
+
+def household_section(scope: Scope, household: Any) -> dict[str, Any] | None:
+    """核酸码 on the household page: every member's QR (a child's or an elderly parent's code is shown
+    or printed by the household) and the household's label sheet."""
+    from gridguard.screening.documents import code_svg
+    from gridguard.screening.selectors.rounds import code_rows, household_code_persons
+
+    if not scope.has("screening.reason"):
+        return None
+    rows = code_rows(household_code_persons(household))
+    if not rows:
+        return None
+    codes = [make_code(r.person_id, r.version) for r in rows]
+    return {"household": household, "members": [
+        {"row": r, "code": c, "qr": code_svg(c)} for r, c in zip(rows, codes, strict=True)]}

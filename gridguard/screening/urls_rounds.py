@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern] = [
     path("rounds/<int:pk>/points/<int:point_pk>/", v.point_detail, name="point"),
     path("rounds/<int:pk>/slots.xlsx", v.slot_export, name="slot_export"),
     path("rounds/<int:pk>/notices/<int:grid_id>.pdf", v.slot_notice, name="slot_notice"),
+    path("codes/", v.code_sheets, name="code_sheets"),
     path("codes/households/<int:pk>.pdf", v.household_codes, name="household_codes"),
     path("codes/nodes/<int:node_id>.pdf", v.building_codes, name="building_codes"),
     path("codes/persons/<int:pk>/reissue/", v.person_code_reissue, name="code_reissue"),

@@ -397,6 +397,13 @@ def _labels(request: HttpRequest, rows: list[sel.CodeRow], *, title: str, place:
 
 
 @login_required
+def code_sheets(request: HttpRequest) -> HttpResponse:
+    """核酸码打印: the buildings, compounds and grids of the user's jurisdiction, each a label sheet."""
+    scope = _code_scope(request)
+    return render(request, "screening/codes/sheets.html", {"nodes": sel.sheet_nodes(scope), "limit": 500})
+
+
+@login_required
 def household_codes(request: HttpRequest, pk: int) -> HttpResponse:
     scope = _code_scope(request)
     household = or_404(people_selectors.household_get, scope=scope, pk=pk)

@@ -210,3 +210,15 @@ def building_code_persons(*, scope: Scope, node: GridNode) -> list[Person]:
         .select_related("household").order_by("node_path", "household__room", "household_id", "id")
         [:MAX_SHEET_PERSONS]
     )
+
+
+SHEET_LEVELS = ("grid", "micro_grid", "compound", "building", "unit")
+
+
+def sheet_nodes(scope: Scope, limit: int = 500) -> list[GridNode]:
+    """The nodes of the user's jurisdiction whose residents' codes print as one sheet (a building, a
+    compound, a grid), in tree order."""
+    from gridguard.grids.models import GridNode
+
+    nodes = scope.filter(GridNode.objects.filter(is_active=True, level__code__in=SHEET_LEVELS), "path")
+    return list(nodes.select_related("level").order_by("path")[:limit])

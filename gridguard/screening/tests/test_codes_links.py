@@ -117,3 +117,18 @@ def test_api_household_codes_are_current_and_audited(client, bob, residents):
     assert rows == [{"person_id": person.pk, "name_masked": person.name[0] + "*" * (len(person.name) - 2)
                      + person.name[-1], "room": person.household.room, "code": make_code(person.pk, 1)}]
     assert AuditLog.objects.filter(action="export", object_id=str(person.household_id)).count() == 1
+
+
+def test_household_page_shows_every_members_code_and_the_sheet_link(client, bob, residents):
+    person = residents.east[4]
+    client.force_login(bob)
+    page = client.get(reverse("people:household", args=[person.household_id])).content.decode()
+    assert 'id="screening-household-codes"' in page and make_code(person.pk) in page
+    assert reverse("screening:household_codes", args=[person.household_id]) in page
+
+
+def test_sheet_list_offers_the_buildings_of_the_jurisdiction_only(client, bob, town):
+    client.force_login(bob)
+    page = client.get(reverse("screening:code_sheets")).content.decode()
+    assert reverse("screening:building_codes", args=[town.a1_b1.pk]) in page
+    assert reverse("screening:building_codes", args=[town.b1_b1.pk]) not in page
