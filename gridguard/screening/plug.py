@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from gridguard.core import plug
+from gridguard.screening import demo
 
 plug.permission("screening.plan", _("组织核酸检测轮次、采样点和时段"), roles=plug.OFFICIALS)
 plug.permission(
@@ -21,7 +22,9 @@ plug.permission(
     roles=("admin", "street_official", "community_official", "grid_chief", "grid_worker", "sampler", "medic"),
 )
 
-# 核酸码 on the person page (the QR, reissue, the personal link, the household's label sheet).
+plug.demo_step(200, "全员核酸检测")(demo.demo_step)
+
+# 核酸码 on the person and household pages (the QR, reissue, the personal link, the label sheets).
 from gridguard.screening import public_codes  # noqa: E402
 
 plug.person_section(30, "screening/codes/_person_section.html", key="screening",
