@@ -23,3 +23,10 @@ plug.permission(
 )
 
 plug.demo_step(200, "全员核酸检测")(demo.demo_step)
+
+# 核酸码 on the person and household pages (the QR, reissue, the personal link, the label sheets).
+from gridguard.screening import public_codes  # noqa: E402
+
+plug.person_section(30, "screening/codes/_person_section.html", key="screening",
+                    api=public_codes.person_summary)(public_codes.person_section)
+plug.household_section(30, "screening/codes/_household_section.html")(public_codes.household_section)
