@@ -22,7 +22,7 @@ def test_sampler_fills_a_tube_and_scans_offline(live_server, phone, rnd, point, 
     browser_login(phone, live_server.url, "sam", "sam-pass-123")
     phone.goto(f"{live_server.url}/screening/sampler/")
     phone.click("text=东城广场")
-    phone.locator("#sampler").wait_for()
+    phone.locator("#sampler[data-ready='1']").wait_for()
     phone.locator("#scan-input").focus()
 
     # 1. A 10-in-1 tube, then eleven persons at scanner speed: ten are in, the 11th is refused.
@@ -46,6 +46,7 @@ def test_sampler_fills_a_tube_and_scans_offline(live_server, phone, rnd, point, 
     phone.locator("#net-state.offline").wait_for()
     reloaded = phone.reload()
     assert reloaded is not None and reloaded.from_service_worker
+    phone.locator("#sampler[data-ready='1']").wait_for()
     phone.locator("#net-state.offline").wait_for()
     phone.locator("#scan-input").focus()
     scan(phone, "TB000002")
@@ -90,6 +91,7 @@ def test_point_page_screenshots(live_server, phone, desktop, rnd, point, residen
     for page, name in ((phone, "phone"), (desktop, "desktop")):
         browser_login(page, live_server.url, "sam", "sam-pass-123")
         page.goto(url)
+        page.locator("#sampler[data-ready='1']").wait_for()
         page.locator("#open-tubes button", has_text="TC000001").click()
         page.locator("#tube-used", has_text="7").wait_for()
         page.locator("#members li .member-name").nth(6).wait_for()
@@ -116,6 +118,7 @@ def test_cross_area_confirmation_and_walk_in(live_server, phone, town, street_of
 
     browser_login(phone, live_server.url, "sam", "sam-pass-123")
     phone.goto(f"{live_server.url}/screening/sampler/rounds/{east.pk}/points/{p.pk}/")
+    phone.locator("#sampler[data-ready='1']").wait_for()
     phone.locator("#scan-input").focus()
     scan(phone, "TD000001")
     phone.locator("#tube-code", has_text="TD000001").wait_for()
@@ -187,6 +190,7 @@ def test_a_lost_answer_is_resent_and_counted_once(live_server, browser, rnd, poi
         browser_login(page, live_server.url, "sam", "sam-pass-123")
         page.route("**/scans", lose_first_answer)
         page.goto(f"{live_server.url}/screening/sampler/rounds/{rnd.pk}/points/{point.pk}/")
+        page.locator("#sampler[data-ready='1']").wait_for()
         page.locator("#scan-input").focus()
         scan(page, "TE000001")
         page.locator("#tube-code", has_text="TE000001").wait_for()
@@ -195,6 +199,6 @@ def test_a_lost_answer_is_resent_and_counted_once(live_server, browser, rnd, poi
         page.locator("#queue-count").wait_for(state="hidden")
         assert lost and Scan.objects.get().client_id == lost[0]["scans"][0]["client_id"]
         assert Sample.objects.count() == 1 and Tube.objects.get(code="TE000001").used == 1
-        assert page.inner_text("#tube-used") == "1"
+        page.locator("#tube-used", has_text="1").wait_for()
     finally:
         context.close()

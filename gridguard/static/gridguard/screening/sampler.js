@@ -413,6 +413,7 @@
       last = a;
       if (tube && a.tube_code === tube.code) {
         if (a.tube_used !== null && a.tube_used !== undefined) tube.used = a.tube_used;
+        else if (a.replay && a.ok && a.outcome !== "repeat") tube.used += 1;  // until the tube is read again
         if (a.ok && a.outcome !== "repeat") {
           tube.exists = true;
           tube.members = (tube.members || []).concat([{ person: a.person, sample_id: null }]);
@@ -700,4 +701,5 @@
   if (tube) refreshTube(); else loadOpenTubes();
   loadConflicts();
   input.focus();
+  root.setAttribute("data-ready", "1");  // the handlers are in place: scans typed now are caught
 })();
