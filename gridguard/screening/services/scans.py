@@ -442,7 +442,7 @@ def _work(
         )}
     central = _central(pids)
 
-    tubes = _lock_tubes(rnd, point, fresh, actor, now)
+    tubes = _lock_tubes(rnd, fresh)
     by_id = {t.id: t for t in tubes.values()}
     for tube_id, member in retested:  # a recalled person's retest tube holds them
         if tube_id in by_id:
@@ -511,7 +511,8 @@ def _work(
                           outcome, answer.message[:200], sample_of_client.get(item.client_id),
                           actor_id))
 
-    _write(rnd, point, tubes, new_samples, new_scans, sampled_now, enrol_new, walk_ins, persons, conflicts, now)
+    _write(rnd, point, tubes, new_samples, new_scans, sampled_now, enrol_new, walk_ins, persons, conflicts, now,
+           actor_id)
     if retests:
         from gridguard.screening.services.recall import recall_sampled
 
@@ -564,9 +565,7 @@ def _decide(
     return Outcome.ACCEPTED, {}
 
 
-def _lock_tubes(
-    rnd: ScreeningRound, point: SamplingPoint, items: list[ScanItem], actor: User | None, now: dt.datetime
-) -> dict[str, _Tube]:
+def _lock_tubes(rnd: ScreeningRound, items: list[ScanItem]) -> dict[str, _Tube]:
     """The batch's tubes, locked; the codes never seen before become new open tubes of this round."""
     codes = sorted({i.tube_code for i in items})
     tubes: dict[str, _Tube] = {}
@@ -587,27 +586,33 @@ def _lock_tubes(
         for item in items:
             mode_of.setdefault(item.tube_code, item.mode or rnd.mode)
         ids = allocate_ids(Tube, len(missing))
-        rows = []
         for tid, code in zip(ids, missing, strict=True):
             mode = mode_of[code]
-            capacity = CAPACITY[Mode(mode)]
-            rows.append((tid, rnd.pk, point.pk, point.node_path, code, mode, capacity, 0, None, False,
-                         TubeStatus.OPEN.value, _stamp(now), actor.pk if actor else None, "", ""))
-            tubes[code] = _Tube(tid, code, rnd.pk, capacity, 0, TubeStatus.OPEN, None, False, mode, new=True)
-        insert_rows(Tube, ["id", "round_id", "point_id", "node_path", "code", "mode", "capacity", "used",
-                           "household_id", "is_retest", "status", "opened_at", "opened_by_id", "result", "lab"], rows)
+            # written by _write only if a scan counts in it: a refused scan leaves no empty tube behind
+            tubes[code] = _Tube(tid, code, rnd.pk, CAPACITY[Mode(mode)], 0, TubeStatus.OPEN, None, False, mode,
+                                new=True)
     return tubes
 
 
 def _write(
     rnd: ScreeningRound, point: SamplingPoint, tubes: dict[str, _Tube], samples: list[tuple[Any, ...]],
     scans: list[tuple[Any, ...]], sampled_now: dict[int, dt.datetime], enrol_new: list[int], walk_ins: set[int],
-    persons: dict[int, _Person], conflicts: list[tuple[int, int, str]], now: dt.datetime,
+    persons: dict[int, _Person], conflicts: list[tuple[int, int, str]], now: dt.datetime, actor_id: int | None,
 ) -> None:
+    created = [t for t in tubes.values() if t.new and t.used]
+    if created:
+        stamp = _stamp(now)
+        insert_rows(Tube, ["id", "round_id", "point_id", "node_path", "code", "mode", "capacity", "used",
+                           "household_id", "is_retest", "status", "opened_at", "opened_by_id", "result", "lab",
+                           "closed_at"],
+                    [(t.id, rnd.pk, point.pk, point.node_path, t.code, t.mode, t.capacity, t.used, t.household_id,
+                      t.is_retest, (TubeStatus.CLOSED if t.used >= t.capacity else TubeStatus.OPEN).value, stamp,
+                      actor_id, "", "", stamp if t.used >= t.capacity else None) for t in created])
     if samples:
         insert_rows(Sample, ["id", "round_id", "tube_id", "person_id", "node_path", "is_retest", "cross_area",
                              "sampled_at", "received_at", "sampler_id", "device"], samples)
-    changed = [t for t in tubes.values() if t.used != t.start_used or t.household_id != t.start_household]
+    changed = [t for t in tubes.values()
+               if not t.new and (t.used != t.start_used or t.household_id != t.start_household)]
     if changed:
         full = [t.id for t in changed if t.used >= t.capacity]
         # the places are added, and only where they still fit: a second writer cannot overfill

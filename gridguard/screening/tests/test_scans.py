@@ -156,3 +156,11 @@ def test_grid_worker_of_another_grid_cannot_sample_here(charlie, rnd, point, res
 
     with pytest.raises(PermissionDenied):
         scans_submit(actor=charlie, rnd=rnd, point=point, items=[item("T0000017", code(residents.east[0]))])
+
+
+def test_a_refused_scan_leaves_no_empty_tube_behind(sampler, rnd, point, residents):
+    answer = submit(sampler, rnd, point, [item("T0000018", "not-a-code")])[0]
+    assert not answer.ok
+    assert not Tube.objects.filter(code="T0000018").exists()
+    submit(sampler, rnd, point, [item("T0000018", code(residents.east[0]))])
+    assert Tube.objects.get(code="T0000018").used == 1
