@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from gridguard.core import plug
+from gridguard.screening import demo
 
 plug.permission("screening.plan", _("组织核酸检测轮次、采样点和时段"), roles=plug.OFFICIALS)
 plug.permission(
@@ -20,3 +21,5 @@ plug.permission(
     "screening.view", _("查看核酸检测进度和应检未检名单"),
     roles=("admin", "street_official", "community_official", "grid_chief", "grid_worker", "sampler", "medic"),
 )
+
+plug.demo_step(200, "全员核酸检测")(demo.demo_step)
