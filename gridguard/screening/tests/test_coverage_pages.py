@@ -312,7 +312,7 @@ def test_the_pages_are_in_english_with_the_cookie(world, bob, settings):
         assert chart_data(html)["children"]["names"] == {"sampled": "Sampled", "missing": "Missing"}
         html = Client().get(url("point_public", world.point.public_key),
                             HTTP_COOKIE=f"{settings.LANGUAGE_COOKIE_NAME}=en").content.decode()
-        assert "Sampled in the last 15 minutes" in html
+        assert "Sampled in the last 15 minutes" in html and "2 stations" in html
 
 
 def test_a_user_of_two_grids_reaches_both_from_the_round_page(world, town):
