@@ -312,4 +312,17 @@ def test_the_pages_are_in_english_with_the_cookie(world, bob, settings):
         assert chart_data(html)["children"]["names"] == {"sampled": "Sampled", "missing": "Missing"}
         html = Client().get(url("point_public", world.point.public_key),
                             HTTP_COOKIE=f"{settings.LANGUAGE_COOKIE_NAME}=en").content.decode()
-        assert "Sampled in the last 15 minutes" in html
+        assert "Sampled in the last 15 minutes" in html and "2 stations" in html
+
+
+def test_a_user_of_two_grids_reaches_both_from_the_round_page(world, town):
+    from gridguard.screening.models import Enrollment as E
+
+    both = _user("dora", "grid_worker", town.a1, town.b1, full_name="朵拉")
+    c = client_for(both)
+    html = c.get(url("coverage", world.rnd.pk)).content.decode()
+    assert "您在本轮次中的辖区" in html and f"node={town.b1.pk}" in html
+    west = c.get(url("coverage_missing", world.rnd.pk, node=town.b1.pk)).content.decode()
+    assert "李二" in west and "张三" not in west
+    assert c.get(url("coverage", world.rnd.pk, node=town.east.pk)).status_code == 404
+    assert E.objects.filter(round=world.rnd).count() == 8
