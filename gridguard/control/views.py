@@ -300,6 +300,16 @@ def order_check(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(safe_next(request, request.POST.get("next"), reverse("control:order", args=[order.pk])))
 
 
+def _card_context() -> dict[str, Any]:
+    """What every card of the today list shares, made once per page rather than once per card: the
+    symptom boxes as plain text (their labels translated once, not per card) and the list's URL."""
+    return {
+        "symptom_choices": [(str(value), str(label)) for value, label in Symptom.choices],
+        "today": timezone.localdate(),
+        "today_url": reverse("control:today"),
+    }
+
+
 def _today_card(request: HttpRequest, order: ControlOrder, level: str, text: str) -> HttpResponse:
     """One card of the today list, with the outcome of what was just done on it."""
     user = current_user(request)
@@ -317,8 +327,7 @@ def _today_card(request: HttpRequest, order: ControlOrder, level: str, text: str
             "r": row,
             "card_message": text,
             "card_level": level,
-            "symptom_choices": Symptom.choices,
-            "today": timezone.localdate(),
+            **_card_context(),
         },
     )
 
@@ -405,7 +414,7 @@ def today(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "control/today.html",
-        {"rows": rows, "symptom_choices": Symptom.choices, "today": timezone.localdate()},
+        {"rows": rows, **_card_context()},
     )
 
 
