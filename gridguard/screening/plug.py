@@ -20,3 +20,15 @@ plug.permission(
     "screening.view", _("查看核酸检测进度和应检未检名单"),
     roles=("admin", "street_official", "community_official", "grid_chief", "grid_worker", "sampler", "medic"),
 )
+
+# Lab results as an import kind, and the mark of a household with a member in a recall (issue 10, 6–7).
+from gridguard.imports.kinds import ImportKind, register  # noqa: E402
+from gridguard.screening import lab_import  # noqa: E402
+from gridguard.screening.selectors import lab as lab_selectors  # noqa: E402
+
+register(ImportKind(
+    code=lab_import.KIND, label=_("核酸检测结果"), run=lab_import.results_import_file,
+    template=lab_import.results_template, right="screening.lab", refusal=lab_import.results_refusal,
+    describe=lab_import.results_summary, link=("screening:lab_home", _("检测与复核")), order=50,
+))
+plug.household_section(20, "screening/lab/_household_section.html")(lab_selectors.household_section)

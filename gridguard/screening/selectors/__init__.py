@@ -1,0 +1,1 @@
+"""Reads of mass screening, one module per part."""
