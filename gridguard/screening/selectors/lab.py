@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from gridguard.accounts.scope import Scope
 from gridguard.core.errors import NotFound, PermissionDenied
-from gridguard.core.masking import mask_name, mask_phone
+from gridguard.core.masking import mask_phone
 from gridguard.screening.models import (
     HouseholdMark,
     PointStaff,
@@ -165,7 +165,7 @@ def turnaround(*, scope: Scope, rnd: ScreeningRound, point: SamplingPoint | None
     for t in qs.iterator(chunk_size=2000):
         started = t.first  # type: ignore[attr-defined]
         end = t.tested_at or now
-        span = (end - started) if started else dt.timedelta()
+        span = max(end - started, dt.timedelta()) if started else dt.timedelta()  # a device's clock may run ahead
         late = span > target
         if t.tested_at is not None:
             resulted += 1
@@ -201,7 +201,7 @@ class RecallRow:
 
 def recall_list(*, scope: Scope, rnd: ScreeningRound, status: str = "", limit: int = 2000) -> list[RecallRow]:
     """The recalled persons by address (household address, then room, then name): the door-to-door
-    team's walking order. Names and phones masked unless the role may reveal."""
+    team's walking order. Phones masked unless the role may reveal (the team needs the names)."""
     from gridguard.people.models import Person
 
     qs = scope.filter(Recall.objects.filter(round=rnd))
@@ -218,7 +218,7 @@ def recall_list(*, scope: Scope, rnd: ScreeningRound, status: str = "", limit: i
     for r in recalls:
         p = persons[r.person_id]
         rows.append(RecallRow(
-            r, p.name if reveal else mask_name(p.name), p.phone if reveal else mask_phone(p.phone),
+            r, p.name, p.phone if reveal else mask_phone(p.phone),
             p.household.address if p.household is not None else p.node.name, r.pool.code,
             r.retest_tube.code if r.retest_tube is not None else "",
         ))
@@ -243,6 +243,5 @@ def household_section(scope: Scope, household: Any) -> dict[str, Any] | None:
         household_id=household.pk, round_id__in=[m.round_id for m in marks],
         status__in=(RecallStatus.OPEN, RecallStatus.SAMPLED),
     ).select_related("person")
-    reveal = scope.has("people.reveal")
-    members = [(r.person.name if reveal else mask_name(r.person.name), r.get_status_display()) for r in open_recalls]
+    members = [(r.person.name, r.get_status_display()) for r in open_recalls]
     return {"marks": [(m, rounds[m.round_id]) for m in marks], "members": members}
