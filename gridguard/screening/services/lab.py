@@ -14,6 +14,8 @@ under control (``control.services.tests_fill_from_results``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -130,7 +132,28 @@ def parse_tube_code(value: Any) -> str:
     return code
 
 
+_PLAIN_TIME = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
+
+
+@functools.lru_cache(maxsize=4096)
+def _plain_time(text: str) -> dt.datetime | None:
+    """The common "2026-12-01 14:30[:00]" of a lab file, read at once (a file repeats its times)."""
+    m = _PLAIN_TIME.match(text)
+    if m is None:
+        return None
+    try:
+        return dt.datetime(*(int(g or 0) for g in m.groups()), tzinfo=ZoneInfo(settings.TIME_ZONE))
+    except ValueError:
+        return None
+
+
 def parse_tested_at(value: Any, now: dt.datetime) -> dt.datetime:
+    if isinstance(value, str):
+        fast = _plain_time(value.strip())
+        if fast is not None:
+            if fast > now + FUTURE_SLACK:
+                raise ApplicationError("tested_at_future", _("检测时间晚于现在"), field="tested_at")
+            return fast
     tz = ZoneInfo(settings.TIME_ZONE)
     at: dt.datetime | None = None
     if isinstance(value, dt.datetime):
@@ -268,14 +291,18 @@ def _check(rnd: ScreeningRound, rows: Sequence[ResultRow], scope: Scope,
     return good
 
 
+def stamp(at: dt.datetime) -> Any:
+    return connection.ops.adapt_datetimefield_value(at)
+
+
 def _write(actor: User | None, rnd: ScreeningRound, good: list[tuple[ResultRow, _TubeRow]], out: ApplyResult,
            now: dt.datetime) -> None:
     for start in range(0, len(good), CHUNK):
         chunk = good[start : start + CHUNK]
         values = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
         params: list[Any] = []
-        for r, tube in chunk:
-            params.extend([tube.id, r.result, r.tested_at, r.lab])
+        for r, tube in chunk:  # datetimes as the ORM writes them (SQLite: naive UTC text), so its lookups match
+            params.extend([tube.id, r.result, stamp(r.tested_at), r.lab])
         # one statement per chunk; "result = ''" keeps a result written by another lab a moment ago
         sql = (
             "UPDATE screening_tube SET result = v.column2, tested_at = v.column3, lab = v.column4, "  # noqa: S608
@@ -285,7 +312,7 @@ def _write(actor: User | None, rnd: ScreeningRound, good: list[tuple[ResultRow, 
         if connection.vendor == "postgresql":
             sql = sql.replace("(%s, %s, %s, %s)", "(%s::bigint, %s::varchar, %s::timestamptz, %s::varchar)")
         with connection.cursor() as cur:
-            cur.execute(sql, [TubeStatus.RESULTED.value, now, *params])
+            cur.execute(sql, [TubeStatus.RESULTED.value, stamp(now), *params])
             if cur.rowcount != len(chunk):
                 raise ApplicationError("results_raced", _("有管的结果刚被另一处录入，请重新上传"))
     out.applied = len(good)
@@ -304,7 +331,7 @@ def _write(actor: User | None, rnd: ScreeningRound, good: list[tuple[ResultRow, 
             if tube.is_retest:
                 retest_ids.add(tube.id)
     out.positives = len(by_result.get(Result.POSITIVE, []))
-    _enrollments(rnd, by_result, retest_ids)
+    _enrollments(rnd, by_result, retest_ids, now)
     out.recalls = recalls_open(rnd=rnd, pool_ids=pools, now=now)
     closed = singles_resulted(actor=actor, rnd=rnd, results=singles, now=now)
     out.orders = closed["orders"]
@@ -312,20 +339,21 @@ def _write(actor: User | None, rnd: ScreeningRound, good: list[tuple[ResultRow, 
     out.tests_filled = _fill_control_tests(actor, rnd, good)
 
 
-def _enrollments(rnd: ScreeningRound, by_result: dict[str, list[int]], retest_ids: set[int]) -> None:
+def _enrollments(rnd: ScreeningRound, by_result: dict[str, list[int]], retest_ids: set[int], now: dt.datetime) -> None:
     """The persons' results in the round: invalid only where none is known, negative over invalid,
-    positive over everything; a single-tube retest's result is the person's own and replaces the pool's."""
+    positive over everything; a single-tube retest's result is the person's own and replaces the pool's.
+    One UPDATE per result over the tubes this call resulted (``result_at = now``), not one per chunk."""
+    just = Tube.objects.filter(round=rnd, status=TubeStatus.RESULTED, result_at=now)
     order = [(Result.INVALID, Q(result="")), (Result.NEGATIVE, Q(result__in=("", Result.INVALID))),
              (Result.POSITIVE, Q())]
     for result, where in order:
-        ids = [t for t in by_result.get(result, []) if t not in retest_ids]
+        if by_result.get(result):
+            persons = Sample.objects.filter(tube__in=just.filter(result=result, is_retest=False)).values("person_id")
+            Enrollment.objects.filter(where, round=rnd, person_id__in=persons).update(result=result)
+    for result in (Result.NEGATIVE, Result.POSITIVE):
+        ids = [t for t in by_result.get(result, []) if t in retest_ids]
         for start in range(0, len(ids), CHUNK):
             persons = Sample.objects.filter(tube_id__in=ids[start : start + CHUNK]).values("person_id")
-            Enrollment.objects.filter(where, round=rnd, person_id__in=persons).update(result=result)
-    for result in (Result.INVALID, Result.NEGATIVE, Result.POSITIVE):
-        ids = [t for t in by_result.get(result, []) if t in retest_ids]
-        if ids and result != Result.INVALID:
-            persons = Sample.objects.filter(tube_id__in=ids).values("person_id")
             Enrollment.objects.filter(round=rnd, person_id__in=persons).update(result=result)
 
 
@@ -337,14 +365,16 @@ def _fill_control_tests(actor: User | None, rnd: ScreeningRound, good: list[tupl
     result_of = {tube.id: r for r, tube in good if r.result in (Result.NEGATIVE, Result.POSITIVE)}
     if not result_of:
         return 0
-    controlled = ControlOrder.objects.filter(status=OrderStatus.ACTIVE).values("person_id")
-    ids = list(result_of)
+    # persons under control are few (thousands), tubes many: their samples in the round, then the tubes
+    controlled = list(ControlOrder.objects.filter(status=OrderStatus.ACTIVE).values_list("person_id", flat=True))
     outside: list[OutsideResult] = []
-    for start in range(0, len(ids), CHUNK):
+    for start in range(0, len(controlled), CHUNK):
         for tube_id, pid, sampled in Sample.objects.filter(
-            tube_id__in=ids[start : start + CHUNK], person_id__in=controlled
+            round=rnd, person_id__in=controlled[start : start + CHUNK]
         ).values_list("tube_id", "person_id", "sampled_at"):
-            r = result_of[tube_id]
+            r = result_of.get(tube_id)
+            if r is None:
+                continue
             outside.append(OutsideResult(
                 person_id=pid, date=local_date(sampled), result=r.result, at=r.tested_at,
                 detail=_("{round} 核酸检测阳性（管 {tube}）").format(round=rnd.name, tube=r.tube_code),

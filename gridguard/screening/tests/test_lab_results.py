@@ -44,6 +44,8 @@ def test_results_are_recorded_and_enrollments_follow(sampler, rnd, point, reside
     tube = Tube.objects.get(code="P0000001")
     assert (tube.result, tube.status, tube.lab, tube.tested_at) == (Result.NEGATIVE, TubeStatus.RESULTED,
                                                                    "一院检验科", at(14))
+    # written as the ORM writes datetimes, so its lookups find them
+    assert Tube.objects.filter(tested_at=at(14), result_at=at(15)).count() == 2
     results = dict(Enrollment.objects.filter(round=rnd).values_list("person_id", "result"))
     assert {results[p.pk] for p in residents.east[:10]} == {Result.NEGATIVE}
     assert {results[p.pk] for p in residents.east[10:12]} == {Result.INVALID}
