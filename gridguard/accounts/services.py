@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from collections.abc import Iterable
@@ -158,7 +159,10 @@ def device_token_authenticate(key: str) -> User | None:
     )
     if token is None:
         return None
-    DeviceToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    # "last used" to the minute: a scanner's every request need not be a write
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
+        DeviceToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
 
 

@@ -324,6 +324,8 @@ class Invalid(ApplicationError):
 def _unstorable(text: str) -> bool:
     if "\x00" in text:  # PostgreSQL refuses NUL in text
         return True
+    if text.isascii():  # most text of an API body: no surrogate possible
+        return False
     try:
         text.encode("utf-8")  # an unpaired surrogate ("\ud800" in JSON) is no UTF-8
     except UnicodeEncodeError:

@@ -1032,7 +1032,7 @@ def deferred_person_indexes(enabled: bool) -> Iterator[None]:
 def demo_usernames() -> list[str]:
     names = [ADMIN_USERNAME, "chengguan"] + [c[2] for c in COMMUNITIES]
     names += [f"wangge{i:02d}" for i in range(1, 4)] + [f"wanggeyuan{i:02d}" for i in range(1, 4)]
-    names += ["yisheng01", "loudong01"]
+    names += ["yisheng01", "loudong01", "caiyang01", "jiance01"]
     return names
 
 
@@ -1215,6 +1215,9 @@ def generate_town(
             login(f"wangge{i:02d}", "grid_chief", grid, "grid_chief", label)
             login(f"wanggeyuan{i:02d}", "grid_worker", grid, "grid_worker", label)
         login("yisheng01", "medic", communities[0], "medic", f"{town_label} / {communities[0].name}")
+        # a sampler of the first community's sampling point and a lab (mass screening's demo uses them)
+        login("caiyang01", "sampler", communities[0], None, f"{town_label} / {communities[0].name}")
+        login("jiance01", "lab", town, None, town_label)
         lay, ids, _paths, labels = gen.c_info[1]
         if lay.buildings:
             building = GridNode.objects.get(pk=ids[lay.buildings[0]])

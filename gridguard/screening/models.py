@@ -39,7 +39,9 @@ class ScreeningRound(models.Model):
     """轮次: one mass-screening campaign over a subtree."""
 
     name = models.CharField(_("名称"), max_length=80)
-    node = models.ForeignKey("grids.GridNode", verbose_name=_("范围"), on_delete=models.PROTECT, related_name="+")
+    node = models.ForeignKey(
+        "grids.GridNode", verbose_name=_("范围"), on_delete=models.PROTECT, related_name="+"
+    )
     node_path = BinaryCharField(max_length=255)
     starts_on = models.DateField(_("开始日期"))
     ends_on = models.DateField(_("结束日期"))
@@ -52,14 +54,20 @@ class ScreeningRound(models.Model):
     )
     exempt_central = models.BooleanField(_("集中隔离人员按管控安排检测"), default=True)
     target_hours = models.PositiveSmallIntegerField(
-        _("出结果时限（小时）"), default=24, help_text=_("发热门诊 4–6 小时，住院患者 12 小时，自愿检测 24 小时")
+        _("出结果时限（小时）"),
+        default=24,
+        help_text=_("发热门诊 4–6 小时，住院患者 12 小时，自愿检测 24 小时"),
     )
     note = models.CharField(_("说明"), max_length=200, blank=True)
     opened_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -106,7 +114,9 @@ class PointSlot(models.Model):
     """A grid assigned to a point, with its time slot (分时段错峰)."""
 
     point = models.ForeignKey(SamplingPoint, on_delete=models.CASCADE, related_name="slots")
-    grid = models.ForeignKey("grids.GridNode", verbose_name=_("网格"), on_delete=models.PROTECT, related_name="+")
+    grid = models.ForeignKey(
+        "grids.GridNode", verbose_name=_("网格"), on_delete=models.PROTECT, related_name="+"
+    )
     grid_path = BinaryCharField(max_length=255)
     starts_at = models.DateTimeField(_("时段开始"))
     ends_at = models.DateTimeField(_("时段结束"))
@@ -172,11 +182,13 @@ class Enrollment(models.Model):
     """应检名单: one row per person in a round (drawn at the opening; walk-ins and persons who move in
     are added). The coverage of any node is a count over ``(round, node_path)``."""
 
-    round = models.ForeignKey(ScreeningRound, on_delete=models.CASCADE, related_name="+")
+    round = models.ForeignKey(ScreeningRound, on_delete=models.CASCADE, related_name="+", db_index=False)
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
     node_path = BinaryCharField(max_length=255)
     household_id = models.BigIntegerField(null=True, blank=True)
-    state = models.CharField(_("状态"), max_length=8, choices=EnrollmentState.choices, default=EnrollmentState.DUE)
+    state = models.CharField(
+        _("状态"), max_length=8, choices=EnrollmentState.choices, default=EnrollmentState.DUE
+    )
     exempt_reason = models.CharField(_("免检原因"), max_length=10, choices=ExemptReason.choices, blank=True)
     is_new = models.BooleanField(_("现场新登记"), default=False)
     needs_door = models.BooleanField(_("需上门采样"), default=False)
@@ -185,7 +197,12 @@ class Enrollment(models.Model):
     missing_reason = models.CharField(_("未检原因"), max_length=10, choices=MissingReason.choices, blank=True)
     reason_note = models.CharField(_("原因说明"), max_length=200, blank=True)
     reason_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     reason_at = models.DateTimeField(null=True, blank=True)
 
@@ -203,7 +220,9 @@ class PersonCode(models.Model):
     """核酸码 of a person who had it reissued: the code carries the version, and a code of an older
     version no longer works. A person with no row has version 0."""
 
-    person = models.OneToOneField("people.Person", on_delete=models.CASCADE, related_name="+", primary_key=True)
+    person = models.OneToOneField(
+        "people.Person", on_delete=models.CASCADE, related_name="+", primary_key=True
+    )
     version = models.PositiveIntegerField(default=0)
     reissued_at = models.DateTimeField()
     reissued_by = models.ForeignKey(
@@ -239,7 +258,9 @@ class TransportBox(models.Model):
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-handed_at", "-id"]
@@ -254,8 +275,10 @@ class TransportBox(models.Model):
 class Tube(models.Model):
     """采样管. ``used`` places change only by a conditional UPDATE (never over ``capacity``)."""
 
-    round = models.ForeignKey(ScreeningRound, on_delete=models.CASCADE, related_name="+")
-    point = models.ForeignKey(SamplingPoint, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    round = models.ForeignKey(ScreeningRound, on_delete=models.CASCADE, related_name="+", db_index=False)
+    point = models.ForeignKey(
+        SamplingPoint, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     node_path = BinaryCharField(max_length=255)  # the point's node (a door-to-door tube: the grid's)
     code = models.CharField(_("管码"), max_length=40, unique=True)
     mode = models.CharField(_("采样方式"), max_length=10, choices=Mode.choices)
@@ -265,9 +288,13 @@ class Tube(models.Model):
     is_retest = models.BooleanField(_("复核单采"), default=False)
     status = models.CharField(_("状态"), max_length=10, choices=TubeStatus.choices, default=TubeStatus.OPEN)
     opened_at = models.DateTimeField(_("开管时间"))
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     closed_at = models.DateTimeField(_("封管时间"), null=True, blank=True)
-    box = models.ForeignKey(TransportBox, null=True, blank=True, on_delete=models.SET_NULL, related_name="tubes")
+    box = models.ForeignKey(
+        TransportBox, null=True, blank=True, on_delete=models.SET_NULL, related_name="tubes"
+    )
     result = models.CharField(_("结果"), max_length=10, choices=Result.choices, blank=True, default="")
     tested_at = models.DateTimeField(_("检测时间"), null=True, blank=True)
     result_at = models.DateTimeField(_("结果录入时间"), null=True, blank=True)
@@ -288,7 +315,7 @@ class Tube(models.Model):
 class Sample(models.Model):
     """A person in a tube. One per person and round (a recall's single-tube retest aside)."""
 
-    round = models.ForeignKey(ScreeningRound, on_delete=models.CASCADE, related_name="+")
+    round = models.ForeignKey(ScreeningRound, on_delete=models.CASCADE, related_name="+", db_index=False)
     tube = models.ForeignKey(Tube, on_delete=models.CASCADE, related_name="samples")
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
     node_path = BinaryCharField(max_length=255)  # the person's node
@@ -296,7 +323,9 @@ class Sample(models.Model):
     cross_area = models.BooleanField(_("跨区域"), default=False)
     sampled_at = models.DateTimeField(_("采样时间"))  # the device's time of the scan
     received_at = models.DateTimeField(_("上传时间"))
-    sampler = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    sampler = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     device = models.CharField(_("设备"), max_length=64, blank=True)
 
     class Meta:
@@ -318,8 +347,10 @@ class Scan(models.Model):
     sample. ``outcome`` is a code (accepted, repeat, already_sampled, tube_full …)."""
 
     client_id = models.CharField(max_length=64, unique=True)
-    round = models.ForeignKey(ScreeningRound, on_delete=models.CASCADE, related_name="+")
-    point = models.ForeignKey(SamplingPoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    round = models.ForeignKey(ScreeningRound, on_delete=models.CASCADE, related_name="+", db_index=False)
+    point = models.ForeignKey(
+        SamplingPoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     tube_code = models.CharField(max_length=40)
     code = models.CharField(max_length=64)  # what was scanned: a person's code or an identity number
     device = models.CharField(max_length=64, blank=True)
@@ -327,8 +358,12 @@ class Scan(models.Model):
     received_at = models.DateTimeField()
     outcome = models.CharField(max_length=20)
     message = models.CharField(max_length=200, blank=True)
-    sample = models.ForeignKey(Sample, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    sample = models.ForeignKey(
+        Sample, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
 
     class Meta:
         indexes = [models.Index(fields=["round", "outcome", "received_at"], name="scan_outcome_idx")]
@@ -345,7 +380,9 @@ class SampleMove(models.Model):
     to_tube = models.ForeignKey(Tube, on_delete=models.CASCADE, related_name="+")
     reason = models.CharField(_("原因"), max_length=200, blank=True)
     at = models.DateTimeField()
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"{self.sample_id}: {self.from_tube_id} → {self.to_tube_id}"
@@ -356,7 +393,9 @@ class ScanConflict(models.Model):
     stands, the other is refused as already sampled; the point's leader sees both here."""
 
     round = models.ForeignKey(ScreeningRound, on_delete=models.CASCADE, related_name="+")
-    point = models.ForeignKey(SamplingPoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    point = models.ForeignKey(
+        SamplingPoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
     kept = models.ForeignKey(Sample, on_delete=models.CASCADE, related_name="+")
     refused = models.ForeignKey(Scan, on_delete=models.CASCADE, related_name="+")
@@ -386,7 +425,9 @@ class Recall(models.Model):
     household_id = models.BigIntegerField(null=True, blank=True)
     pool = models.ForeignKey(Tube, on_delete=models.CASCADE, related_name="+")
     retest_tube = models.ForeignKey(Tube, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    status = models.CharField(_("状态"), max_length=10, choices=RecallStatus.choices, default=RecallStatus.OPEN)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=RecallStatus.choices, default=RecallStatus.OPEN
+    )
     created_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
     order_id = models.BigIntegerField(null=True, blank=True)  # the control order a positive retest made
@@ -411,7 +452,9 @@ class HouseholdMark(models.Model):
     lifted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["round", "household_id"], name="one_mark_per_household")]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "household_id"], name="one_mark_per_household")
+        ]
 
     def __str__(self) -> str:
         return f"{self.household_id}"

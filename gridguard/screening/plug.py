@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from gridguard.core import plug
+from gridguard.screening import demo
 
 plug.permission("screening.plan", _("组织核酸检测轮次、采样点和时段"), roles=plug.OFFICIALS)
 plug.permission(
@@ -20,6 +21,15 @@ plug.permission(
     "screening.view", _("查看核酸检测进度和应检未检名单"),
     roles=("admin", "street_official", "community_official", "grid_chief", "grid_worker", "sampler", "medic"),
 )
+
+plug.demo_step(200, "全员核酸检测")(demo.demo_step)
+
+# 核酸码 on the person and household pages (the QR, reissue, the personal link, the label sheets).
+from gridguard.screening import public_codes  # noqa: E402
+
+plug.person_section(30, "screening/codes/_person_section.html", key="screening",
+                    api=public_codes.person_summary)(public_codes.person_section)
+plug.household_section(30, "screening/codes/_household_section.html")(public_codes.household_section)
 
 # Lab results as an import kind, and the mark of a household with a member in a recall (issue 10, 6–7).
 from gridguard.imports.kinds import ImportKind, register  # noqa: E402

@@ -1,1 +1,1 @@
-"""Reads of mass screening, one module per part."""
+"""Reads of the screening app, one module per part (sampler, rounds, lab, coverage)."""

@@ -142,7 +142,8 @@ def _plain_time(text: str) -> dt.datetime | None:
     if m is None:
         return None
     try:
-        return dt.datetime(*(int(g or 0) for g in m.groups()), tzinfo=ZoneInfo(settings.TIME_ZONE))
+        year, month, day, hour, minute, second = (int(g or 0) for g in m.groups())
+        return dt.datetime(year, month, day, hour, minute, second, tzinfo=ZoneInfo(settings.TIME_ZONE))
     except ValueError:
         return None
 

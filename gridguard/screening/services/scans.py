@@ -17,6 +17,7 @@ first stands; the other is refused as "already sampled" and both go on the point
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import sqlite3
 from dataclasses import dataclass, field
@@ -24,9 +25,10 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gridguard.core.bulk import allocate_ids, insert_rows
 from gridguard.core.errors import ApplicationError, FieldErrors, PermissionDenied
@@ -37,9 +39,7 @@ from gridguard.screening.models import (
     CAPACITY,
     Enrollment,
     Mode,
-    PersonCode,
     PointStaff,
-    Recall,
     RecallStatus,
     Sample,
     SampleMove,
@@ -63,6 +63,50 @@ MAX_BATCH = 5000
 CONFLICT = (IntegrityError, sqlite3.IntegrityError, psycopg.errors.IntegrityError)
 # A device's clock may be off, but not by days: scans dated outside the round (± a day) are refused.
 CLOCK_SLACK = dt.timedelta(days=1)
+
+
+def _in(column: str, values: Any) -> tuple[str, list[Any]]:
+    """``column`` is one of ``values``, as one parameter: a thousand ids cost no more to send than
+    one (PostgreSQL's ANY of an array; SQLite's json_each of a JSON list)."""
+    if connection.vendor == "postgresql":
+        values = list(values)
+        cast = "bigint[]" if values and isinstance(values[0], int) else "text[]"
+        return f"{column} = ANY(%s::{cast})", [values]
+    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(list(values))]
+
+
+def _stamp(at: dt.datetime) -> Any:
+    """A datetime for a raw write: UTC text on SQLite (as Django stores it), the value on PostgreSQL."""
+    if connection.vendor == "postgresql":
+        return at
+    return at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+
+
+def _utc_text(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+
+
+def _stamper() -> Any:
+    """``_stamp`` with the backend looked up once (a batch stamps two thousand values)."""
+    return (lambda at: at) if connection.vendor == "postgresql" else _utc_text
+
+
+def _execute(sql: str, params: list[Any]) -> None:
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+
+
+def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
+def _aware(value: Any) -> dt.datetime:
+    """A datetime read by raw SQL: SQLite gives the stored UTC text."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 class Outcome:
@@ -234,10 +278,8 @@ def scans_submit(
     return out
 
 
-def _stored(scan: Any) -> ScanAnswer:
-    return ScanAnswer(
-        scan["client_id"], scan["outcome"], scan["message"], tube_code=scan["tube_code"], replay=True,
-    )
+def _stored(scan: tuple[Any, ...]) -> ScanAnswer:
+    return ScanAnswer(scan[0], scan[1], scan[2], tube_code=scan[3], replay=True)
 
 
 def _resolve_persons(
@@ -276,14 +318,14 @@ def _resolve_persons(
         for raw in numbers.values():
             if raw not in person_of:
                 refused[raw] = Outcome.ID_UNKNOWN
-    persons = {
-        row[0]: _Person(row[0], row[1], row[2], row[3], row[4] == PersonStatus.ACTIVE)
-        for row in Person.objects.filter(id__in=set(person_of.values())).values_list(
-            "id", "name", "node_path", "household_id", "status"
-        )
-    }
+    persons: dict[int, _Person] = {}
+    if person_of:
+        where, params = _in("id", set(person_of.values()))
+        for row in _rows(f"SELECT id, name, node_path, household_id, status FROM people_person WHERE {where}", params):  # noqa: S608
+            persons[row[0]] = _Person(row[0], row[1], row[2], row[3], row[4] == PersonStatus.ACTIVE)
     if versions:
-        current = dict(PersonCode.objects.filter(person_id__in=list(versions)).values_list("person_id", "version"))
+        where, params = _in("person_id", versions)
+        current = dict(_rows(f"SELECT person_id, version FROM screening_personcode WHERE {where}", params))  # noqa: S608
         for raw, pid in list(person_of.items()):
             if pid not in persons:
                 del person_of[raw]
@@ -320,26 +362,32 @@ def _register_walk_ins(
     return new
 
 
-def _message(outcome: str, **kw: Any) -> str:
-    texts = {
-        Outcome.ACCEPTED: _("已采样：{person}（{used}/{capacity}）"),
-        Outcome.REPEAT: _("{person} 已在此管中，无需重复"),
-        Outcome.CROSS_AREA: _("跨区域采样：{person}（{used}/{capacity}）"),
-        Outcome.CENTRAL: _("注意：{person} 正在集中隔离，已采样（{used}/{capacity}）"),
-        Outcome.RETEST: _("复核单采：{person}"),
-        Outcome.NEEDS_CONFIRM: _("{person} 不在本轮应检范围内，确认后按跨区域采样"),
-        Outcome.ALREADY_SAMPLED: _("{person} 本轮已采样：{where}，{when}"),
-        Outcome.TUBE_FULL: _("此管已满（{capacity} 人），请换新管"),
-        Outcome.TUBE_CLOSED: _("此管已封管，请换新管"),
-        Outcome.TUBE_OTHER_ROUND: _("管码 {tube} 已在其他轮次使用，请换新管"),
-        Outcome.TUBE_HOUSEHOLD: _("一户一管：{person} 不是此管所属户的成员"),
-        Outcome.UNKNOWN_CODE: _("不是有效的核酸码"),
-        Outcome.CODE_REISSUED: _("此核酸码已作废（已重新发放），请出示新码"),
-        Outcome.ID_UNKNOWN: _("台账中无此身份证号：请填写姓名现场登记"),
-        Outcome.BAD_ID: _("身份证号有误"),
-        Outcome.PERSON_INACTIVE: _("{person} 在台账中已迁出或注销，确认后按跨区域采样"),
-    }
-    return texts[outcome].format(**kw)
+# The answer's text per outcome (translated once per batch, in the request's language).
+_TEXTS = {
+    Outcome.ACCEPTED: gettext_lazy("已采样：{person}（{used}/{capacity}）"),
+    Outcome.REPEAT: gettext_lazy("{person} 已在此管中，无需重复"),
+    Outcome.CROSS_AREA: gettext_lazy("跨区域采样：{person}（{used}/{capacity}）"),
+    Outcome.CENTRAL: gettext_lazy("注意：{person} 正在集中隔离，已采样（{used}/{capacity}）"),
+    Outcome.RETEST: gettext_lazy("复核单采：{person}"),
+    Outcome.NEEDS_CONFIRM: gettext_lazy("{person} 不在本轮应检范围内，确认后按跨区域采样"),
+    Outcome.ALREADY_SAMPLED: gettext_lazy("{person} 本轮已采样：{where}，{when}"),
+    Outcome.TUBE_FULL: gettext_lazy("此管已满（{capacity} 人），请换新管"),
+    Outcome.TUBE_CLOSED: gettext_lazy("此管已封管，请换新管"),
+    Outcome.TUBE_OTHER_ROUND: gettext_lazy("管码 {tube} 已在其他轮次使用，请换新管"),
+    Outcome.TUBE_HOUSEHOLD: gettext_lazy("一户一管：{person} 不是此管所属户的成员"),
+    Outcome.UNKNOWN_CODE: gettext_lazy("不是有效的核酸码"),
+    Outcome.CODE_REISSUED: gettext_lazy("此核酸码已作废（已重新发放），请出示新码"),
+    Outcome.ID_UNKNOWN: gettext_lazy("台账中无此身份证号：请填写姓名现场登记"),
+    Outcome.BAD_ID: gettext_lazy("身份证号有误"),
+    Outcome.PERSON_INACTIVE: gettext_lazy("{person} 在台账中已迁出或注销，确认后按跨区域采样"),
+}
+
+
+def _message(outcome: str, cache: dict[str, str], **kw: Any) -> str:
+    text = cache.get(outcome)
+    if text is None:
+        text = cache[outcome] = str(_TEXTS[outcome])
+    return text.format(**kw)
 
 
 def _work(
@@ -347,11 +395,10 @@ def _work(
     now: dt.datetime, scope: Scope,
 ) -> dict[str, ScanAnswer]:
     answers: dict[str, ScanAnswer] = {}
+    where, params = _in("client_id", [i.client_id for i in items])
     stored = {
-        s["client_id"]: s
-        for s in Scan.objects.filter(client_id__in=[i.client_id for i in items]).values(
-            "client_id", "outcome", "message", "tube_code"
-        )
+        row[0]: row
+        for row in _rows(f"SELECT client_id, outcome, message, tube_code FROM screening_scan WHERE {where}", params)  # noqa: S608
     }
     fresh: list[ScanItem] = []
     seen: set[str] = set()
@@ -367,28 +414,38 @@ def _work(
     person_of, refused, persons = _resolve_persons(fresh)
     walk_ins = _register_walk_ins(actor, point, fresh, refused, person_of, persons)
     pids = list(persons)
-    enrolled = dict(
-        Enrollment.objects.filter(round=rnd, person_id__in=pids).values_list("person_id", "state")
-    ) if pids else {}
-    earlier = {
-        row[0]: row[1:]
-        for row in Sample.objects.filter(round=rnd, person_id__in=pids, is_retest=False).values_list(
-            "person_id", "tube_id", "tube__code", "id", "sampled_at", "device"
-        )
-    } if pids else {}
-    recalled = set(
-        Recall.objects.filter(round=rnd, person_id__in=pids, status=RecallStatus.OPEN).values_list("person_id", flat=True)
-    ) if pids else set()
+    enrolled: dict[int, str] = {}
+    earlier: dict[int, tuple[Any, ...]] = {}
+    recalled: set[int] = set()
+    retested: list[tuple[int, int]] = []
+    if pids:
+        where, params = _in("person_id", pids)
+        enrolled = dict(_rows(
+            f"SELECT person_id, state FROM screening_enrollment WHERE round_id = %s AND {where}",  # noqa: S608
+            [rnd.pk, *params],
+        ))
+        where, params = _in("s.person_id", pids)
+        for row in _rows(
+            "SELECT s.person_id, s.tube_id, t.code, s.id, s.sampled_at, s.device, s.is_retest"
+            " FROM screening_sample s JOIN screening_tube t ON t.id = s.tube_id"
+            f" WHERE s.round_id = %s AND {where}",  # noqa: S608
+            [rnd.pk, *params],
+        ):
+            if row[6]:
+                retested.append((row[1], row[0]))
+            else:
+                earlier[row[0]] = (row[1], row[2], row[3], _aware(row[4]), row[5])
+        where, params = _in("person_id", pids)
+        recalled = {row[0] for row in _rows(
+            f"SELECT person_id FROM screening_recall WHERE round_id = %s AND status = %s AND {where}",  # noqa: S608
+            [rnd.pk, RecallStatus.OPEN.value, *params],
+        )}
     central = _central(pids)
-    point_names = dict(SamplingPoint.objects.filter(round=rnd).values_list("id", "name"))
 
     tubes = _lock_tubes(rnd, point, fresh, actor, now)
-    if earlier:
-        members = Sample.objects.filter(tube_id__in=[t.id for t in tubes.values() if not t.new]).values_list(
-            "tube_id", "person_id"
-        )
-        by_id = {t.id: t for t in tubes.values()}
-        for tube_id, member in members:
+    by_id = {t.id: t for t in tubes.values()}
+    for tube_id, member in retested:  # a recalled person's retest tube holds them
+        if tube_id in by_id:
             by_id[tube_id].members.add(member)
 
     end = rnd.node_path + "~"
@@ -400,15 +457,18 @@ def _work(
     retests: list[tuple[int, str]] = []  # (person, tube code)
     sample_ids = iter(allocate_ids(Sample, len(fresh)))
     sample_of_client: dict[str, int] = {}
+    texts: dict[str, str] = {}
+    stamp_of = _stamper()
+    stamp = stamp_of(now)
+    masked = not scope.has("people.reveal")
+    round_id, point_id, actor_id = rnd.pk, point.pk, (actor.pk if actor else None)  # once, not per scan
     for item in fresh:
         raw = item.code.strip()
         tube = tubes[item.tube_code]
         person_id = person_of.get(raw)
         person = persons.get(person_id) if person_id is not None else None
-        shown = mask_name(person.name) if person and not scope.has("people.reveal") else (person.name if person else "")
-        outcome, kw = _decide(
-            item, rnd, tube, person, enrolled, earlier, recalled, central, refused.get(raw), end, point_names
-        )
+        shown = (mask_name(person.name) if masked else person.name) if person else ""
+        outcome, kw = _decide(item, round_id, tube, person, earlier, recalled, central, refused.get(raw), end)
         if outcome == Outcome.REPEAT:
             pass
         elif outcome in Outcome.COUNTED:
@@ -416,9 +476,9 @@ def _work(
             sid = next(sample_ids)
             sample_of_client[item.client_id] = sid
             is_retest = outcome == Outcome.RETEST
-            new_samples.append((sid, rnd.pk, tube.id, person.id, person.node_path, is_retest,
-                                outcome == Outcome.CROSS_AREA, item.device_time, now,
-                                actor.pk if actor else None, device))
+            new_samples.append((sid, round_id, tube.id, person.id, person.node_path, is_retest,
+                                outcome == Outcome.CROSS_AREA, stamp_of(item.device_time), stamp,
+                                actor_id, device))
             tube.used += 1
             tube.members.add(person.id)
             if tube.mode == Mode.HOUSEHOLD and tube.household_id is None:
@@ -442,13 +502,14 @@ def _work(
         kw.setdefault("capacity", tube.capacity)
         kw.setdefault("tube", tube.code)
         answer = ScanAnswer(
-            item.client_id, outcome, _message(outcome, **kw), tube_code=tube.code, tube_used=tube.used,
+            item.client_id, outcome, _message(outcome, texts, **kw), tube_code=tube.code, tube_used=tube.used,
             tube_capacity=tube.capacity, person=shown,
         )
         answers[item.client_id] = answer
-        new_scans.append((item.client_id, rnd.pk, point.pk, tube.code, raw[:64], device, item.device_time, now,
+        new_scans.append((item.client_id, round_id, point_id, tube.code, raw[:64], device,
+                          stamp_of(item.device_time), stamp,
                           outcome, answer.message[:200], sample_of_client.get(item.client_id),
-                          actor.pk if actor else None))
+                          actor_id))
 
     _write(rnd, point, tubes, new_samples, new_scans, sampled_now, enrol_new, walk_ins, persons, conflicts, now)
     if retests:
@@ -463,30 +524,29 @@ def _central(pids: list[int]) -> set[int]:
         return set()
     from gridguard.control.models import ControlOrder, Measure, OrderStatus
 
-    return set(
-        ControlOrder.objects.filter(
-            person_id__in=pids, status=OrderStatus.ACTIVE, measure=Measure.CENTRAL_ISOLATION
-        ).values_list("person_id", flat=True)
-    )
+    where, params = _in("person_id", pids)
+    return {row[0] for row in _rows(
+        f"SELECT person_id FROM {ControlOrder._meta.db_table} WHERE status = %s AND measure = %s AND {where}",  # noqa: S608
+        [OrderStatus.ACTIVE.value, Measure.CENTRAL_ISOLATION.value, *params],
+    )}
 
 
 def _decide(
-    item: ScanItem, rnd: ScreeningRound, tube: _Tube, person: _Person | None, enrolled: dict[int, str],
+    item: ScanItem, round_id: int, tube: _Tube, person: _Person | None,
     earlier: dict[int, tuple[Any, ...]], recalled: set[int], central: set[int], refusal: str | None, end: str,
-    point_names: dict[int, str],
 ) -> tuple[str, dict[str, Any]]:
     """The rules of one scan, in the order a sampler expects them."""
-    if tube.round_id != rnd.pk:
+    if tube.round_id != round_id:
         return Outcome.TUBE_OTHER_ROUND, {}
     if refusal is not None or person is None:
         return refusal or Outcome.UNKNOWN_CODE, {}
-    if person.id in tube.members:
+    prior = earlier.get(person.id)
+    if person.id in tube.members or (prior is not None and prior[0] == tube.id):
         return Outcome.REPEAT, {}
     if tube.status != TubeStatus.OPEN:
         return Outcome.TUBE_CLOSED, {}
     if person.id in recalled and tube.capacity == 1:
         return (Outcome.TUBE_FULL, {}) if tube.used >= 1 else (Outcome.RETEST, {})
-    prior = earlier.get(person.id)
     if prior is not None:
         when = timezone.localtime(prior[3]).strftime("%m-%d %H:%M")
         return Outcome.ALREADY_SAMPLED, {"where": _("管 {tube}").format(tube=prior[1]), "when": when}
@@ -494,7 +554,7 @@ def _decide(
         return Outcome.TUBE_FULL, {}
     if tube.household_id is not None and person.household_id != tube.household_id:
         return Outcome.TUBE_HOUSEHOLD, {}
-    in_subtree = rnd.node_path <= person.node_path < end
+    in_subtree = end[:-1] <= person.node_path < end
     if not person.active or not in_subtree:
         if not item.confirm:
             return (Outcome.PERSON_INACTIVE if not person.active else Outcome.NEEDS_CONFIRM), {}
@@ -510,11 +570,12 @@ def _lock_tubes(
     """The batch's tubes, locked; the codes never seen before become new open tubes of this round."""
     codes = sorted({i.tube_code for i in items})
     tubes: dict[str, _Tube] = {}
-    query = Tube.objects.filter(code__in=codes).order_by("id")
-    if connection.vendor == "postgresql":
-        query = query.select_for_update()
-    for row in query.values_list(
-        "id", "code", "round_id", "capacity", "used", "status", "household_id", "is_retest", "mode"
+    where, params = _in("code", codes)
+    lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
+    for row in _rows(
+        "SELECT id, code, round_id, capacity, used, status, household_id, is_retest, mode FROM screening_tube"
+        f" WHERE {where} ORDER BY id{lock}",  # noqa: S608
+        params,
     ):
         tube = _Tube(*row)
         tube.start_used = tube.used
@@ -531,7 +592,7 @@ def _lock_tubes(
             mode = mode_of[code]
             capacity = CAPACITY[Mode(mode)]
             rows.append((tid, rnd.pk, point.pk, point.node_path, code, mode, capacity, 0, None, False,
-                         TubeStatus.OPEN.value, now, actor.pk if actor else None, "", ""))
+                         TubeStatus.OPEN.value, _stamp(now), actor.pk if actor else None, "", ""))
             tubes[code] = _Tube(tid, code, rnd.pk, capacity, 0, TubeStatus.OPEN, None, False, mode, new=True)
         insert_rows(Tube, ["id", "round_id", "point_id", "node_path", "code", "mode", "capacity", "used",
                            "household_id", "is_retest", "status", "opened_at", "opened_by_id", "result", "lab"], rows)
@@ -550,11 +611,12 @@ def _write(
     if changed:
         full = [t.id for t in changed if t.used >= t.capacity]
         # the places are added, and only where they still fit: a second writer cannot overfill
-        updated = Tube.objects.filter(id__in=[t.id for t in changed]).update(
-            used=F("used") + Case(*[When(id=t.id, then=Value(t.used - t.start_used)) for t in changed],
-                                  output_field=IntegerField()),
-        )
-        assert updated == len(changed)
+        with connection.cursor() as cur:
+            # the places are added to what the row holds (locked on PostgreSQL; SQLite writes alone)
+            cur.executemany(
+                "UPDATE screening_tube SET used = used + %s WHERE id = %s",
+                [(t.used - t.start_used, t.id) for t in changed if t.used != t.start_used],
+            )
         for t in changed:
             if t.household_id != t.start_household:  # the first person of a one-tube-per-household tube
                 Tube.objects.filter(id=t.id, household_id__isnull=True).update(household_id=t.household_id)
@@ -562,8 +624,11 @@ def _write(
         if retest_tubes:
             Tube.objects.filter(id__in=retest_tubes).update(is_retest=True)
         if full:
-            Tube.objects.filter(id__in=full, status=TubeStatus.OPEN).update(status=TubeStatus.CLOSED, closed_at=now)
-        if Tube.objects.filter(id__in=[t.id for t in changed], used__gt=F("capacity")).exists():
+            where, params = _in("id", full)
+            _execute(f"UPDATE screening_tube SET status = %s, closed_at = %s WHERE status = %s AND {where}",  # noqa: S608
+                     [TubeStatus.CLOSED.value, _stamp(now), TubeStatus.OPEN.value, *params])
+        where, params = _in("id", [t.id for t in changed])
+        if _rows(f"SELECT id FROM screening_tube WHERE used > capacity AND {where}", params):  # noqa: S608
             raise IntegrityError("tube over capacity")
     if enrol_new:
         Enrollment.objects.bulk_create([
@@ -572,11 +637,19 @@ def _write(
             for pid in enrol_new
         ])
     if sampled_now:
-        with connection.cursor() as cur:
-            cur.executemany(
-                "UPDATE screening_enrollment SET sampled_at = %s WHERE round_id = %s AND person_id = %s",
-                [(at, rnd.pk, pid) for pid, at in sampled_now.items()],
+        if connection.vendor == "postgresql":  # one statement over two arrays
+            _execute(
+                "UPDATE screening_enrollment e SET sampled_at = v.at"
+                " FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(pid, at)"
+                " WHERE e.round_id = %s AND e.person_id = v.pid",
+                [list(sampled_now), list(sampled_now.values()), rnd.pk],
             )
+        else:  # SQLite runs a prepared statement per row at C speed
+            with connection.cursor() as cur:
+                cur.executemany(
+                    "UPDATE screening_enrollment SET sampled_at = %s WHERE round_id = %s AND person_id = %s",
+                    [(_utc_text(at), rnd.pk, pid) for pid, at in sampled_now.items()],
+                )
     scan_ids = allocate_ids(Scan, len(scans))
     insert_rows(Scan, ["id", "client_id", "round_id", "point_id", "tube_code", "code", "device", "device_time",
                        "received_at", "outcome", "message", "sample_id", "actor_id"],
