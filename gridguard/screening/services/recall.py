@@ -89,15 +89,25 @@ def recalls_open(*, rnd: ScreeningRound, pool_ids: list[int], now: dt.datetime) 
             ).update(lifted_at=None, marked_at=now)
     persons = {pid: path for _pool, _sid, pid, path, _hh in members}
     detail = _("{round}：所在混管阳性，须单管复核，请通知本人并上门采样").format(round=rnd.name)
-    transaction.on_commit(lambda: _alert(persons, detail, now))
+    transaction.on_commit(lambda: _alert(rnd.pk, persons, detail, now))
     return len(created)
 
 
-def _alert(persons: dict[int, str], detail: str, now: dt.datetime) -> None:
+def _alert(round_id: int, persons: dict[int, str], detail: str, now: dt.datetime) -> None:
+    """After the commit: alert the persons whose recall is still open (a retest resulted in the same
+    transaction, as in the demo, has closed it already)."""
     from gridguard.control.models import AlertKind
     from gridguard.control.services import alert_raise_for_persons
 
-    alert_raise_for_persons(persons=persons.items(), kind=AlertKind.RECALL, detail=detail, now=now)
+    ids = list(persons)
+    still: set[int] = set()
+    for start in range(0, len(ids), CHUNK):
+        still.update(Recall.objects.filter(
+            round_id=round_id, person_id__in=ids[start : start + CHUNK],
+            status__in=(RecallStatus.OPEN, RecallStatus.SAMPLED),
+        ).values_list("person_id", flat=True))
+    alert_raise_for_persons(persons=[(pid, path) for pid, path in persons.items() if pid in still],
+                            kind=AlertKind.RECALL, detail=detail, now=now)
 
 
 def singles_resulted(
