@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Min, Q
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -340,17 +340,32 @@ def _write(actor: User | None, rnd: ScreeningRound, good: list[tuple[ResultRow, 
     out.tests_filled = _fill_control_tests(actor, rnd, good)
 
 
+_ENROLL_SQL = """
+UPDATE screening_enrollment SET result = %s
+FROM screening_sample s JOIN screening_tube t ON t.id = s.tube_id
+WHERE t.round_id = %s AND t.status = %s AND t.result_at = %s AND t.result = %s AND NOT t.is_retest
+  AND screening_enrollment.round_id = %s AND screening_enrollment.person_id = s.person_id
+  AND screening_enrollment.result IN ({allowed})
+"""
+
+
 def _enrollments(rnd: ScreeningRound, by_result: dict[str, list[int]], retest_ids: set[int], now: dt.datetime) -> None:
     """The persons' results in the round: invalid only where none is known, negative over invalid,
     positive over everything; a single-tube retest's result is the person's own and replaces the pool's.
-    One UPDATE per result over the tubes this call resulted (``result_at = now``), not one per chunk."""
-    just = Tube.objects.filter(round=rnd, status=TubeStatus.RESULTED, result_at=now)
-    order = [(Result.INVALID, Q(result="")), (Result.NEGATIVE, Q(result__in=("", Result.INVALID))),
-             (Result.POSITIVE, Q())]
-    for result, where in order:
-        if by_result.get(result):
-            persons = Sample.objects.filter(tube__in=just.filter(result=result, is_retest=False)).values("person_id")
-            Enrollment.objects.filter(where, round=rnd, person_id__in=persons).update(result=result)
+    One joined UPDATE per result over the tubes this call resulted (``result_at = now``): the database
+    joins samples to enrollments in one pass (an IN list per chunk costs PostgreSQL seconds)."""
+    allowed = {
+        Result.INVALID: [""],
+        Result.NEGATIVE: ["", Result.INVALID.value],
+        Result.POSITIVE: ["", Result.INVALID.value, Result.NEGATIVE.value],
+    }
+    with connection.cursor() as cur:
+        for result in (Result.INVALID, Result.NEGATIVE, Result.POSITIVE):
+            if not by_result.get(result):
+                continue
+            sql = _ENROLL_SQL.format(allowed=", ".join(["%s"] * len(allowed[result])))
+            cur.execute(sql, [result.value, rnd.pk, TubeStatus.RESULTED.value, stamp(now), result.value, rnd.pk,
+                              *allowed[result]])
     for result in (Result.NEGATIVE, Result.POSITIVE):
         ids = [t for t in by_result.get(result, []) if t in retest_ids]
         for start in range(0, len(ids), CHUNK):
