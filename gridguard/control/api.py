@@ -204,7 +204,7 @@ class TestOut(Schema):
 
 class AlertOut(Schema):
     id: int
-    order_id: int
+    order_id: int | None  # None: an alert about a person under no order (a positive pool's member)
     person_id: int
     name: str
     kind: str
@@ -222,8 +222,8 @@ class AlertOut(Schema):
         return AlertOut(
             id=a.pk,
             order_id=a.order_id,
-            person_id=a.order.person_id,
-            name=a.order.person.name,
+            person_id=a.order.person_id if a.order is not None else a.person_id,  # type: ignore[arg-type]
+            name=a.subject.name,  # type: ignore[attr-defined]
             kind=a.kind,
             kind_name=str(a.get_kind_display()),
             slot_date=a.slot_date,

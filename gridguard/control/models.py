@@ -471,10 +471,18 @@ class AlertKind(models.TextChoices):
     SYMPTOM = "symptom", _("症状异常")
     MISSED = "missed", _("漏测")
     POSITIVE = "positive", _("核酸阳性")
+    RECALL = "recall", _("混管阳性待复核")
 
 
 class Alert(models.Model):
-    order = models.ForeignKey(ControlOrder, on_delete=models.CASCADE, related_name="alerts")
+    """预警. Most are about a controlled person (``order``); an alert about a person under no order
+    (a member of a positive pool of mass screening, ``alert_raise_for_persons``) has ``person`` and
+    no order. Both kinds are one list, scoped by ``node_path``."""
+
+    order = models.ForeignKey(ControlOrder, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts")
+    person = models.ForeignKey(
+        "people.Person", verbose_name=_("人员"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     node_path = BinaryCharField(max_length=255)
     kind = models.CharField(_("类型"), max_length=10, choices=AlertKind.choices)
     slot_date = models.DateField(_("日期"))
@@ -520,6 +528,11 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.slot_date}"
+
+    @property
+    def subject(self) -> object:
+        """The person the alert is about (through the order, or directly when it has none)."""
+        return self.order.person if self.order is not None else self.person
 
 
 class Transfer(models.Model):

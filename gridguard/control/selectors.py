@@ -225,7 +225,11 @@ def alert_filtered(
     scope: Scope, *, node: GridNode | None = None, open_only: bool = True, kind: str = ""
 ) -> QuerySet:
     qs = within(
-        scope, Alert.objects.select_related("order", "order__person", "order__household", "order__node"), node
+        scope,
+        Alert.objects.select_related(
+            "order", "order__person", "order__household", "order__node", "person__household"
+        ),
+        node,
     )
     if open_only:
         qs = qs.filter(is_open=True)
@@ -270,10 +274,13 @@ def newest_first_page(qs: QuerySet, cursor: str | None, limit: int, *, field: st
 
 
 def alert_get(*, user: User, pk: int) -> Alert:
-    alert = Alert.objects.select_related("order", "order__person").filter(pk=pk).first()
+    alert = Alert.objects.select_related("order", "order__person", "person").filter(pk=pk).first()
     if alert is None:
         raise NotFound()
-    order_access(user, alert.order)
+    if alert.order is not None:
+        order_access(user, alert.order)
+    else:  # about a person under no order (a positive pool's member): the jurisdiction's
+        scope_for(user).check(alert.node_path)
     return alert
 
 

@@ -983,7 +983,10 @@ def _resolve(alert: Alert, actor: User | None, resolution: str, now: dt.datetime
 
 @transaction.atomic
 def alert_resolve(*, actor: User, alert: Alert, resolution: str, now: dt.datetime | None = None) -> Alert:
-    _check_recorder(actor, alert.order)
+    if alert.order is not None:
+        _check_recorder(actor, alert.order)
+    else:  # an alert about a person under no order: whoever's jurisdiction covers the person
+        scope_for(actor).check(alert.node_path)
     if not alert.is_open:
         raise ApplicationError("alert_closed", _("该预警已处置"))
     if not (resolution or "").strip():
@@ -1051,7 +1054,109 @@ def missed_checks_detect(*, now: dt.datetime | None = None, days_back: int = 1) 
     return raised
 
 
+def alert_raise_for_persons(
+    *, persons: Iterable[tuple[int, str]], kind: str, detail: str, now: dt.datetime | None = None
+) -> int:
+    """Raise one open alert per person ``(person id, node path)`` who is under no order (a member of
+    a positive pool of mass screening): in the same list as the orders' alerts, seen by whoever's
+    jurisdiction covers the person's node (the grid workers, the community). A person who already
+    has an open alert of this kind gets no second one. Set-based: two queries and one insert.
+    Callers that write the reason in a transaction call this after its commit (``on_commit``)."""
+    if kind not in AlertKind.values:
+        raise ValueError(f"unknown alert kind {kind!r}")
+    now = now or timezone.now()
+    wanted = dict(persons)
+    if not wanted:
+        return 0
+    ids = list(wanted)
+    already: set[int] = set()
+    for start in range(0, len(ids), 500):
+        already.update(
+            Alert.objects.filter(person_id__in=ids[start : start + 500], kind=kind, is_open=True).values_list(
+                "person_id", flat=True
+            )
+        )
+    rows = [
+        Alert(person_id=pid, node_path=path, kind=kind, slot_date=rules.local_date(now), detail=detail[:200],
+              raised_at=now)
+        for pid, path in wanted.items()
+        if pid not in already
+    ]
+    Alert.objects.bulk_create(rows, batch_size=500)
+    return len(rows)
+
+
+def alerts_close_for_persons(*, person_ids: Iterable[int], kind: str, resolution: str,
+                             now: dt.datetime | None = None) -> int:
+    """Close the open alerts of ``kind`` about these persons (a recall closed by its retest)."""
+    ids = list(person_ids)
+    now = now or timezone.now()
+    closed = 0
+    for start in range(0, len(ids), 500):
+        closed += Alert.objects.filter(person_id__in=ids[start : start + 500], kind=kind, is_open=True).update(
+            is_open=False, resolved_at=now, resolution=resolution[:200]
+        )
+    return closed
+
+
 # --- scheduled nucleic-acid tests -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutsideResult:
+    """A test result that another app (mass screening) has for a person: the day it was sampled,
+    the result (TestResult.NEGATIVE or POSITIVE) and when the result came."""
+
+    person_id: int
+    date: dt.date
+    result: str
+    at: dt.datetime
+    detail: str = ""
+
+
+@transaction.atomic
+def tests_fill_from_results(*, actor: User | None, results: Iterable[OutsideResult]) -> int:
+    """Fill the scheduled test of the day of every person under an active order from results made
+    elsewhere (a screening round's lab results): the order's test dated the sample's day, still
+    pending or sampled, gets the result; a positive one raises the same alert as ``test_record``.
+    Set-based: one read of the tests for all persons, one UPDATE per result value."""
+    wanted = [r for r in results if r.result in (TestResult.NEGATIVE, TestResult.POSITIVE)]
+    if not wanted:
+        return 0
+    by_key: dict[tuple[int, dt.date], OutsideResult] = {}
+    for r in wanted:
+        prior = by_key.get((r.person_id, r.date))
+        if prior is None or r.result == TestResult.POSITIVE:  # positive wins over negative
+            by_key[(r.person_id, r.date)] = r
+    person_ids = sorted({pid for pid, _day in by_key})
+    tests: list[tuple[int, int, dt.date, int, int, str]] = []
+    for start in range(0, len(person_ids), 500):
+        tests.extend(
+            ScheduledTest.objects.filter(
+                order__person_id__in=person_ids[start : start + 500],
+                order__status=OrderStatus.ACTIVE,
+                date__in={day for _pid, day in by_key},
+                result__in=(TestResult.PENDING, TestResult.SAMPLED),
+            ).values_list("id", "order__person_id", "date", "order_id", "day_no", "order__node_path")
+        )
+    filled = 0
+    alerts = []
+    for test_id, pid, day, order_id, day_no, path in tests:
+        outside = by_key.get((pid, day))
+        if outside is None:
+            continue
+        filled += ScheduledTest.objects.filter(
+            pk=test_id, result__in=(TestResult.PENDING, TestResult.SAMPLED)
+        ).update(result=outside.result, result_at=outside.at, recorded_by=actor)
+        ScheduledTest.objects.filter(pk=test_id, sampled_at__isnull=True).update(sampled_at=outside.at)
+        if outside.result == TestResult.POSITIVE:
+            alerts.append(Alert(
+                order_id=order_id, person_id=pid, node_path=path, kind=AlertKind.POSITIVE, slot_date=day,
+                detail=(outside.detail or _("第 {n} 天核酸检测阳性").format(n=day_no))[:200], raised_at=outside.at,
+            ))
+    if alerts:
+        Alert.objects.bulk_create(alerts)
+    return filled
 
 
 @transaction.atomic

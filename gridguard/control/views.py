@@ -461,11 +461,15 @@ def alert_resolve(request: HttpRequest, pk: int) -> HttpResponse:
         template="control/form.html",
         run=lambda d: services.alert_resolve(actor=current_user(request), alert=alert, **d),
         done=lambda _a: redirect(
-            safe_next(request, request.GET.get("next"), reverse("control:order", args=[alert.order_id]))
+            safe_next(
+                request,
+                request.GET.get("next"),
+                reverse("control:order", args=[alert.order_id]) if alert.order_id else reverse("control:alerts"),
+            )
         ),
         context={
             "title": _("处置预警：{name} {kind} {detail}").format(
-                name=alert.order.person.name, kind=alert.get_kind_display(), detail=alert.detail
+                name=alert.subject.name, kind=alert.get_kind_display(), detail=alert.detail  # type: ignore[attr-defined]
             ),
             "back": reverse("control:alerts"),
         },

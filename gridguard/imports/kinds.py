@@ -39,7 +39,10 @@ class ImportKind:
     label: Any  # a (lazy) text: 户与人员, 协查名单（重点人员）…
     run: Callable[..., ImportResult]  # (*, actor, root, path, good_rows_only, job) -> ImportResult
     template: Callable[[], Template]
-    # Beyond the "imports.import" right: the message when ``scope`` may not import this kind, else "".
+    # The right that lets a user import this kind: "imports.import" (the ledgers' officials) unless the
+    # kind names its own (a lab's results: "screening.lab", held by labs that import nothing else).
+    right: str = "imports.import"
+    # Beyond that right: the message when ``scope`` may not import this kind, else "".
     refusal: Callable[[Scope], str] = lambda scope: ""
     describe: Callable[[dict[str, Any]], str] | None = None  # a finished job's summary, in words
     link: tuple[str, Any] | None = None  # (url name, label): where the imported rows are seen
@@ -65,10 +68,8 @@ def all_kinds() -> list[ImportKind]:
 
 
 def kinds_for(scope: Scope) -> list[ImportKind]:
-    """The kinds ``scope`` may import (none without scope.has("imports.import"))."""
-    if not scope.has("imports.import"):
-        return []
-    return [kind for kind in all_kinds() if not kind.refusal(scope)]
+    """The kinds ``scope`` may import: those whose right it holds and that do not refuse it."""
+    return [kind for kind in all_kinds() if scope.has(kind.right) and not kind.refusal(scope)]
 
 
 def find_kind(code: str) -> ImportKind | None:

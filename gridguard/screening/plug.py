@@ -30,3 +30,16 @@ from gridguard.screening import public_codes  # noqa: E402
 plug.person_section(30, "screening/codes/_person_section.html", key="screening",
                     api=public_codes.person_summary)(public_codes.person_section)
 plug.household_section(30, "screening/codes/_household_section.html")(public_codes.household_section)
+
+# Lab results as an import kind, and the mark of a household with a member in a recall (issue 10, 6–7).
+from gridguard.imports.kinds import ImportKind, register  # noqa: E402
+from gridguard.screening import lab_demo, lab_import  # noqa: E402
+from gridguard.screening.selectors import lab as lab_selectors  # noqa: E402
+
+register(ImportKind(
+    code=lab_import.KIND, label=_("核酸检测结果"), run=lab_import.results_import_file,
+    template=lab_import.results_template, right="screening.lab", refusal=lab_import.results_refusal,
+    describe=lab_import.results_summary, link=("screening:lab_home", _("检测与复核")), order=50,
+))
+plug.household_section(20, "screening/lab/_household_section.html")(lab_selectors.household_section)
+plug.demo_step(210, "核酸转运与检测")(lab_demo.demo_step)

@@ -74,7 +74,7 @@ def actor_scope(actor: User | None) -> Scope:
 def check_import_rights(actor: User | None, root: GridNode, *, kind: str = "") -> Scope:
     """The actor's scope, when it may import a file of ``kind`` under ``root``."""
     scope = actor_scope(actor)
-    if not scope.has("imports.import"):
+    if not scope.has(kind_get(kind).right if kind else "imports.import"):
         raise PermissionDenied(_("您的角色不能导入数据"))
     refusal = kind_get(kind).refusal(scope) if kind else ""  # the kind's own right (tree, control lists …)
     if refusal:
