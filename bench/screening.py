@@ -230,13 +230,21 @@ def interactive(bench: Bench, world: World, args: argparse.Namespace) -> None:
 
     rng = random.Random(args.seed)
     # each sampler scans persons of its own point, from the end of the list (the batch takes the rest)
+    # sampler i works at point i mod the number of points (its login is bound to that community)
     queues: list[list[int]] = [[] for _ in range(args.samplers)]
     wanted = (PACED_SECONDS + 10) + SATURATION_SECONDS * 150
+    owners: dict[int, list[int]] = {}
+    for i in range(args.samplers):
+        owners.setdefault(i % len(world.points), []).append(i)
+    dealt: dict[int, int] = dict.fromkeys(owners, 0)
     for pid, k in reversed(world.persons):
-        sampler = k % len(world.points)
-        if sampler < args.samplers and len(queues[sampler]) < wanted:
+        if k not in owners:
+            continue
+        sampler = owners[k][dealt[k] % len(owners[k])]
+        if len(queues[sampler]) < wanted:
             queues[sampler].append(pid)
             world.used.add(pid)
+            dealt[k] += 1
     now = timezone.now()
 
     def run(i: int, seconds: float, paced: bool, latencies: list[float], counts: list[int]) -> None:
@@ -355,12 +363,16 @@ def lab_file(bench: Bench, world: World) -> None:
     from django.utils import timezone
 
     from gridguard.accounts.models import Role
+    from gridguard.accounts.scope import system_scope
     from gridguard.accounts.services import user_create
     from gridguard.grids.models import GridNode
     from gridguard.screening.lab_import import results_import_file
     from gridguard.screening.models import Recall, Tube
+    from gridguard.screening.services.scans import tube_close
 
     town = GridNode.objects.get_root_nodes().first()
+    for tube in Tube.objects.filter(round_id=world.round_id, status="open").select_related("point"):
+        tube_close(actor=None, scope=system_scope(), tube=tube)  # the points close their last tubes
     lab = user_create(actor=None, username="bench-lab", password=secrets.token_urlsafe(16),
                       role=Role.objects.get(code="lab"), nodes=[town])
     codes = list(Tube.objects.filter(round_id=world.round_id).order_by("id").values_list("code", flat=True))

@@ -34,6 +34,7 @@ from gridguard.core.bulk import allocate_ids, insert_rows
 from gridguard.core.errors import ApplicationError, FieldErrors, PermissionDenied
 from gridguard.core.identity import IdNumberError, read_id_number
 from gridguard.core.masking import mask_name
+from gridguard.core.writelock import sqlite_writer
 from gridguard.screening.codes import looks_like_code, read_code
 from gridguard.screening.models import (
     CAPACITY,
@@ -263,7 +264,7 @@ def scans_submit(
     answers: dict[str, ScanAnswer] = {}
     for attempt in range(3):
         try:
-            with transaction.atomic():
+            with sqlite_writer(), transaction.atomic():
                 answers = _work(actor, rnd, point, good, device[:64], now, scope)
             break
         except CONFLICT:
