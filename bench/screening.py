@@ -379,13 +379,13 @@ def lab_file(bench: Bench, world: World) -> None:
     rng = random.Random(7)
     path = ROOT / "var" / "bench" / f"screening-lab-{os.getpid()}.csv"
     positives = 0
-    day = timezone.localdate()
+    tested = timezone.localtime() - dt.timedelta(minutes=5)  # a lab reports what it has tested
     with path.open("w", encoding="utf-8") as f:
         f.write("管码,结果,检测时间,检测机构\n")
         for code in codes:
             positive = rng.random() < POSITIVE_SHARE
             positives += positive
-            f.write(f"{code},{'阳性' if positive else '阴性'},{day:%Y-%m-%d} 20:00,县疾控中心实验室\n")
+            f.write(f"{code},{'阳性' if positive else '阴性'},{tested:%Y-%m-%d %H:%M},县疾控中心实验室\n")
     bench.note(f"lab file: {len(codes):,} tubes, {positives} positive, {path.stat().st_size / 1e6:.1f} MB")
     t = time.perf_counter()
     result = results_import_file(actor=lab, root=town, path=path)
@@ -393,7 +393,8 @@ def lab_file(bench: Bench, world: World) -> None:
     path.unlink(missing_ok=True)
     bench.figure("lab_file_s", elapsed, "s", at_most=15)
     recalls = Recall.objects.filter(round_id=world.round_id).count()
-    bench.note(f"import: {result.status}, {recalls:,} persons recalled")
+    first_error = str(result.errors[0]) if result.errors else ""
+    bench.note(f"import: {result.status}, {recalls:,} persons recalled {result.message} {first_error}"[:300])
     if result.status != "done" or (positives and not recalls):
         bench.missed.append("lab_file_correct")
     connection.close()
