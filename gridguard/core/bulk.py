@@ -97,11 +97,17 @@ def insert_rows(
     return count
 
 
+def sqlite_datetime(value: Any) -> str:
+    """A datetime as Django stores it on SQLite: naive UTC text."""
+    import datetime as dt
+
+    return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+
+
 def db_datetime(value: Any) -> str:
     """A datetime as the backend stores it, for raw inserts (UTC)."""
     import datetime as dt
 
-    utc = value.astimezone(dt.UTC)
     if connection.vendor == "sqlite":
-        return utc.replace(tzinfo=None).isoformat(" ")
-    return utc.isoformat()
+        return sqlite_datetime(value)
+    return value.astimezone(dt.UTC).isoformat()

@@ -36,8 +36,3 @@ def person_code_reissue(
             row.refresh_from_db()
         audit_record(actor=actor, action="update", obj=person, detail={"code_reissued": row.version})
     return make_code(person.pk, row.version)
-
-
-def current_code(person_id: int) -> str:
-    version = PersonCode.objects.filter(person_id=person_id).values_list("version", flat=True).first() or 0
-    return make_code(person_id, version)

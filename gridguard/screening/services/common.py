@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from gridguard.accounts.scope import Scope, scope_for
-from gridguard.core.errors import ApplicationError, PermissionDenied
+from gridguard.core.errors import ApplicationError
 from gridguard.screening.models import RoundStatus, ScreeningRound
 
 if TYPE_CHECKING:
@@ -34,8 +34,3 @@ def require_open(rnd: ScreeningRound) -> None:
 
 def local_date(at: dt.datetime) -> dt.date:
     return at.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
-
-
-def check_right_or_denied(scope: Scope, right: str, message: str) -> None:
-    if not scope.has(right):
-        raise PermissionDenied(message)

@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from gridguard.accounts.models import User
     from gridguard.accounts.scope import Scope
     from gridguard.grids.models import GridNode
-    from gridguard.people.models import Person
 
 MAX_DAYS = 14
 
@@ -172,16 +171,6 @@ def round_close(
         rnd.save(update_fields=["status", "closed_at"])
         audit_record(actor=actor, action="update", obj=rnd, node_path=rnd.node_path, detail={"closed": True})
     return rnd
-
-
-def enrollment_add(*, rnd: ScreeningRound, person: Person, is_new: bool = False) -> Enrollment:
-    """A person who came into the subtree after the round opened (or a walk-in registered at a
-    point), in scope from now on. Called by the scan service inside its transaction."""
-    enrollment, _created = Enrollment.objects.get_or_create(
-        round=rnd, person=person,
-        defaults={"node_path": person.node_path, "household_id": person.household_id, "is_new": is_new},
-    )
-    return enrollment
 
 
 def _enrollment_for_writer(actor: User | None, enrollment: Enrollment, scope: Scope | None) -> Scope:

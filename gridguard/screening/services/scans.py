@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gridguard.core.bulk import allocate_ids, insert_rows
+from gridguard.core.bulk import allocate_ids, db_datetime, insert_rows, sqlite_datetime
 from gridguard.core.errors import ApplicationError, FieldErrors, PermissionDenied
 from gridguard.core.identity import IdNumberError, read_id_number
 from gridguard.core.masking import mask_name
@@ -76,20 +76,10 @@ def _in(column: str, values: Any) -> tuple[str, list[Any]]:
     return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(list(values))]
 
 
-def _stamp(at: dt.datetime) -> Any:
-    """A datetime for a raw write: UTC text on SQLite (as Django stores it), the value on PostgreSQL."""
-    if connection.vendor == "postgresql":
-        return at
-    return at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
-
-
-def _utc_text(at: dt.datetime) -> str:
-    return at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
-
-
 def _stamper() -> Any:
-    """``_stamp`` with the backend looked up once (a batch stamps two thousand values)."""
-    return (lambda at: at) if connection.vendor == "postgresql" else _utc_text
+    """How a batch's datetimes are written by raw SQL, with the backend looked up once (a batch stamps
+    two thousand values): as they are on PostgreSQL, as Django's naive UTC text on SQLite."""
+    return (lambda at: at) if connection.vendor == "postgresql" else sqlite_datetime
 
 
 def _execute(sql: str, params: list[Any]) -> None:
@@ -602,7 +592,7 @@ def _write(
 ) -> None:
     created = [t for t in tubes.values() if t.new and t.used]
     if created:
-        stamp = _stamp(now)
+        stamp = db_datetime(now)
         insert_rows(Tube, ["id", "round_id", "point_id", "node_path", "code", "mode", "capacity", "used",
                            "household_id", "is_retest", "status", "opened_at", "opened_by_id", "result", "lab",
                            "closed_at"],
@@ -632,7 +622,7 @@ def _write(
         if full:
             where, params = _in("id", full)
             _execute(f"UPDATE screening_tube SET status = %s, closed_at = %s WHERE status = %s AND {where}",  # noqa: S608
-                     [TubeStatus.CLOSED.value, _stamp(now), TubeStatus.OPEN.value, *params])
+                     [TubeStatus.CLOSED.value, db_datetime(now), TubeStatus.OPEN.value, *params])
         where, params = _in("id", [t.id for t in changed])
         if _rows(f"SELECT id FROM screening_tube WHERE used > capacity AND {where}", params):  # noqa: S608
             raise IntegrityError("tube over capacity")
@@ -654,7 +644,7 @@ def _write(
             with connection.cursor() as cur:
                 cur.executemany(
                     "UPDATE screening_enrollment SET sampled_at = %s WHERE round_id = %s AND person_id = %s",
-                    [(_utc_text(at), rnd.pk, pid) for pid, at in sampled_now.items()],
+                    [(sqlite_datetime(at), rnd.pk, pid) for pid, at in sampled_now.items()],
                 )
     scan_ids = allocate_ids(Scan, len(scans))
     insert_rows(Scan, ["id", "client_id", "round_id", "point_id", "tube_code", "code", "device", "device_time",
