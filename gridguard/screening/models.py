@@ -365,9 +365,6 @@ class Scan(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
 
-    class Meta:
-        indexes = [models.Index(fields=["round", "outcome", "received_at"], name="scan_outcome_idx")]
-
     def __str__(self) -> str:
         return f"{self.client_id} {self.outcome}"
 

@@ -201,6 +201,10 @@ def test_text_no_database_can_store_is_a_422_naming_the_field(client, alice, tow
     assert response.json()["field"] == "name" and "字段“name”" in response.json()["message"]
     response = _post(client, "/api/persons", json.dumps({"name": "李四", "tags": ["低保", name]}), headers)
     assert response.status_code == 422 and response.json()["field"] == "tags.1"
+    # the same escape in a body sent as UTF-16 (which JSON readers accept) is found too
+    body = json.dumps({"name": name}).encode("utf-16")
+    response = _post(client, f"/api/nodes/{town.a1.pk}/rename", body, headers)
+    assert response.status_code == 422 and response.json()["field"] == "name"
 
 
 def test_a_nul_in_a_query_parameter_is_a_422(client, bearer):

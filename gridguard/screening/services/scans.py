@@ -251,11 +251,14 @@ def scans_submit(
         raise ApplicationError("batch_too_big", _("一批最多 {n} 条").format(n=MAX_BATCH), field="scans")
     now = now or timezone.now()
     good, bad = _clean_items(items, rnd, now)
+    # What no scan changes is read before the write turn: who the codes are, who is under central
+    # isolation or recalled. On SQLite one batch writes at a time; the other reads meanwhile.
+    known = _Known.read(good, rnd)
     answers: dict[str, ScanAnswer] = {}
     for attempt in range(3):
         try:
             with sqlite_writer(), transaction.atomic():
-                answers = _work(actor, rnd, point, good, device[:64], now, scope)
+                answers = _work(actor, rnd, point, good, device[:64], now, scope, known.copy())
             break
         except CONFLICT:
             # Another batch took a person, a tube code or a client id first: work again, seeing it.
@@ -381,9 +384,37 @@ def _message(outcome: str, cache: dict[str, str], **kw: Any) -> str:
     return text.format(**kw)
 
 
+@dataclass
+class _Known:
+    """What a batch's scans are decided on that the scans themselves never change, read before the
+    write turn (a walk-in registered while working the batch is added to a copy)."""
+
+    person_of: dict[str, int]
+    refused: dict[str, str]
+    persons: dict[int, _Person]
+    central: set[int]
+    recalled: set[int]
+
+    @classmethod
+    def read(cls, items: list[ScanItem], rnd: ScreeningRound) -> _Known:
+        person_of, refused, persons = _resolve_persons(items)
+        pids = list(persons)
+        recalled: set[int] = set()
+        if pids:
+            where, params = _in("person_id", pids)
+            recalled = {row[0] for row in _rows(
+                f"SELECT person_id FROM screening_recall WHERE round_id = %s AND status = %s AND {where}",  # noqa: S608
+                [rnd.pk, RecallStatus.OPEN.value, *params],
+            )}
+        return cls(person_of, refused, persons, _central(pids), recalled)
+
+    def copy(self) -> _Known:
+        return _Known(dict(self.person_of), dict(self.refused), dict(self.persons), self.central, self.recalled)
+
+
 def _work(
     actor: User | None, rnd: ScreeningRound, point: SamplingPoint, items: list[ScanItem], device: str,
-    now: dt.datetime, scope: Scope,
+    now: dt.datetime, scope: Scope, known: _Known,
 ) -> dict[str, ScanAnswer]:
     answers: dict[str, ScanAnswer] = {}
     where, params = _in("client_id", [i.client_id for i in items])
@@ -402,12 +433,12 @@ def _work(
     if not fresh:
         return answers
 
-    person_of, refused, persons = _resolve_persons(fresh)
+    person_of, refused, persons = known.person_of, known.refused, known.persons
     walk_ins = _register_walk_ins(actor, point, fresh, refused, person_of, persons)
-    pids = list(persons)
+    pids = list({person_of[i.code.strip()] for i in fresh if i.code.strip() in person_of})
+    recalled, central = known.recalled, known.central
     enrolled: dict[int, str] = {}
     earlier: dict[int, tuple[Any, ...]] = {}
-    recalled: set[int] = set()
     retested: list[tuple[int, int]] = []
     if pids:
         where, params = _in("person_id", pids)
@@ -416,22 +447,19 @@ def _work(
             [rnd.pk, *params],
         ))
         where, params = _in("s.person_id", pids)
+        # By the person's index: SQLite, knowing no better, would read every sample of the round by
+        # the (round, path) index instead (slower with every batch); its unary + keeps it off that index.
+        round_term = "+s.round_id" if connection.vendor == "sqlite" else "s.round_id"
         for row in _rows(
             "SELECT s.person_id, s.tube_id, t.code, s.id, s.sampled_at, s.device, s.is_retest"
             " FROM screening_sample s JOIN screening_tube t ON t.id = s.tube_id"
-            f" WHERE s.round_id = %s AND {where}",  # noqa: S608
+            f" WHERE {round_term} = %s AND {where}",  # noqa: S608
             [rnd.pk, *params],
         ):
             if row[6]:
                 retested.append((row[1], row[0]))
             else:
                 earlier[row[0]] = (row[1], row[2], row[3], _aware(row[4]), row[5])
-        where, params = _in("person_id", pids)
-        recalled = {row[0] for row in _rows(
-            f"SELECT person_id FROM screening_recall WHERE round_id = %s AND status = %s AND {where}",  # noqa: S608
-            [rnd.pk, RecallStatus.OPEN.value, *params],
-        )}
-    central = _central(pids)
 
     tubes = _lock_tubes(rnd, fresh)
     by_id = {t.id: t for t in tubes.values()}
@@ -443,7 +471,7 @@ def _work(
     new_samples: list[tuple[Any, ...]] = []
     new_scans: list[tuple[Any, ...]] = []
     conflicts: list[tuple[int, int, str]] = []  # (person, kept sample, refused client id)
-    sampled_now: dict[int, dt.datetime] = {}
+    sampled_now: dict[int, Any] = {}  # person → the device's time as written (see _stamper)
     enrol_new: list[int] = []
     retests: list[tuple[int, str]] = []  # (person, tube code)
     sample_ids = iter(allocate_ids(Sample, len(fresh)))
@@ -451,6 +479,7 @@ def _work(
     texts: dict[str, str] = {}
     stamp_of = _stamper()
     stamp = stamp_of(now)
+    stamps: dict[dt.datetime, Any] = {}  # a device's scans of one second share their stamp
     masked = not scope.has("people.reveal")
     round_id, point_id, actor_id = rnd.pk, point.pk, (actor.pk if actor else None)  # once, not per scan
     for item in fresh:
@@ -460,6 +489,9 @@ def _work(
         person = persons.get(person_id) if person_id is not None else None
         shown = (mask_name(person.name) if masked else person.name) if person else ""
         outcome, kw = _decide(item, round_id, tube, person, earlier, recalled, central, refused.get(raw), end)
+        at = stamps.get(item.device_time)
+        if at is None:
+            at = stamps[item.device_time] = stamp_of(item.device_time)
         if outcome == Outcome.REPEAT:
             pass
         elif outcome in Outcome.COUNTED:
@@ -468,7 +500,7 @@ def _work(
             sample_of_client[item.client_id] = sid
             is_retest = outcome == Outcome.RETEST
             new_samples.append((sid, round_id, tube.id, person.id, person.node_path, is_retest,
-                                outcome == Outcome.CROSS_AREA, stamp_of(item.device_time), stamp,
+                                outcome == Outcome.CROSS_AREA, at, stamp,
                                 actor_id, device))
             tube.used += 1
             tube.members.add(person.id)
@@ -483,7 +515,7 @@ def _work(
                     enrolled[person.id] = "due"
                     enrol_new.append(person.id)
                 if person.id in enrolled:
-                    sampled_now[person.id] = item.device_time
+                    sampled_now[person.id] = at
         elif outcome == Outcome.ALREADY_SAMPLED and person is not None:
             prior = earlier[person.id]
             if prior[4] != device and prior[0] != tube.id:
@@ -497,8 +529,7 @@ def _work(
             tube_capacity=tube.capacity, person=shown,
         )
         answers[item.client_id] = answer
-        new_scans.append((item.client_id, round_id, point_id, tube.code, raw[:64], device,
-                          stamp_of(item.device_time), stamp,
+        new_scans.append((item.client_id, round_id, point_id, tube.code, raw[:64], device, at, stamp,
                           outcome, answer.message[:200], sample_of_client.get(item.client_id),
                           actor_id))
 
@@ -587,7 +618,7 @@ def _lock_tubes(rnd: ScreeningRound, items: list[ScanItem]) -> dict[str, _Tube]:
 
 def _write(
     rnd: ScreeningRound, point: SamplingPoint, tubes: dict[str, _Tube], samples: list[tuple[Any, ...]],
-    scans: list[tuple[Any, ...]], sampled_now: dict[int, dt.datetime], enrol_new: list[int], walk_ins: set[int],
+    scans: list[tuple[Any, ...]], sampled_now: dict[int, Any], enrol_new: list[int], walk_ins: set[int],
     persons: dict[int, _Person], conflicts: list[tuple[int, int, str]], now: dt.datetime, actor_id: int | None,
 ) -> None:
     created = [t for t in tubes.values() if t.new and t.used]
@@ -644,7 +675,7 @@ def _write(
             with connection.cursor() as cur:
                 cur.executemany(
                     "UPDATE screening_enrollment SET sampled_at = %s WHERE round_id = %s AND person_id = %s",
-                    [(sqlite_datetime(at), rnd.pk, pid) for pid, at in sampled_now.items()],
+                    [(at, rnd.pk, pid) for pid, at in sampled_now.items()],
                 )
     scan_ids = allocate_ids(Scan, len(scans))
     insert_rows(Scan, ["id", "client_id", "round_id", "point_id", "tube_code", "code", "device", "device_time",
