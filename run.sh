@@ -41,5 +41,5 @@ echo
 echo "网格化疫情防控管理平台已启动 / gridguard is running:  http://$HOST:$PORT/"
 [ "$EMPTY" = "1" ] || $PY manage.py demo_logins || true
 echo "按 Ctrl+C 停止 (Ctrl+C to stop)"
-exec_cmd=(.venv/bin/gunicorn gridguard.wsgi --bind "$HOST:$PORT" --workers 2 --threads 4 --access-logfile -)
+exec_cmd=(.venv/bin/gunicorn gridguard.wsgi --bind "$HOST:$PORT" --access-logfile -)  # workers, threads: gunicorn.conf.py
 "${exec_cmd[@]}"

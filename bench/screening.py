@@ -7,7 +7,7 @@ Builds its own database (SQLite: a fresh file under var/bench/; PostgreSQL when 
 one: database gridguard_bench, dropped and created), generates the demo town with --persons persons,
 opens a round over the whole town through the services (its scope drawn from the ledger), makes one
 sampling point per community, sampler logins with device tokens, and starts the web server as
-``./run.sh`` does (gunicorn, 2 workers × 4 threads, on a free port, against the bench database). Then
+``./run.sh`` does (gunicorn with gunicorn.conf.py: 2 workers × 4 threads, on a free port, against the bench database). Then
 measures against the targets of the issue:
 
 - scan_p95_ms              single scans (one per request, as the sampler's page sends them) through the
@@ -122,7 +122,7 @@ def build(bench: Bench, args: argparse.Namespace) -> World:
     result = generate_town(persons=args.persons, seed=args.seed, users=False)
     bench.note(f"{result.grids:,} grids, {result.households:,} households in {time.perf_counter() - t:.1f} s")
     scope = system_scope()
-    town = GridNode.get_root_nodes().first()
+    town = GridNode.objects.get_root_nodes().first()
     assert town is not None
     now = timezone.now()
     today = timezone.localdate()
@@ -171,12 +171,12 @@ def _free_port() -> int:
 
 
 def start_server(bench: Bench, world: World) -> None:
-    """gunicorn as ./run.sh starts it, against the bench database."""
+    """gunicorn as ./run.sh starts it (its workers and threads from gunicorn.conf.py), against the bench
+    database."""
     world.port = _free_port()
     log = open(ROOT / "var" / "bench" / "screening-server.log", "w")  # noqa: SIM115 - closed with the process
     world.server = subprocess.Popen(  # noqa: S603 - our own gunicorn with fixed arguments
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "gridguard.wsgi", "--bind", f"127.0.0.1:{world.port}",
-         "--workers", "2", "--threads", "4"],
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "gridguard.wsgi", "--bind", f"127.0.0.1:{world.port}"],
         cwd=ROOT, env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60

@@ -81,20 +81,35 @@ def scope_for(user) -> Scope:  # type: ignore[no-untyped-def]
     cached = getattr(user, "_gg_scope", None)
     if cached is not None:
         return cached
-    from gridguard.accounts.models import RolePermission
+    from django.db import connection
 
-    role = user.role
-    everything = user.is_superuser or bool(role and role.sees_everything)
-    paths = () if everything else minimal_paths(list(user.nodes.values_list("path", flat=True)))
-    if user.is_superuser:
-        perms = permission_codes()
-    elif role is None:
-        perms = frozenset()
-    else:
-        perms = frozenset(RolePermission.objects.filter(role_id=role.pk).values_list("code", flat=True))
-    scope = Scope(
-        user_id=user.pk, everything=everything, paths=paths, perms=perms, role_code=role.code if role else ""
-    )
+    from gridguard.accounts.models import Jurisdiction, Role, RolePermission
+    from gridguard.grids.models import GridNode
+
+    # Two raw queries (a scanner's every request computes a scope; the ORM's would cost more to build
+    # than to run): the role with its rights, and the paths of the user's nodes.
+    role_code, everything, codes = "", user.is_superuser, set()
+    with connection.cursor() as cur:
+        if user.role_id is not None:
+            cur.execute(
+                f"SELECT r.code, r.sees_everything, p.code FROM {Role._meta.db_table} r"  # noqa: S608
+                f" LEFT JOIN {RolePermission._meta.db_table} p ON p.role_id = r.id WHERE r.id = %s",
+                [user.role_id],
+            )
+            for code, sees_everything, perm in cur.fetchall():
+                role_code, everything = code, everything or bool(sees_everything)
+                if perm is not None:
+                    codes.add(perm)
+        paths: tuple[str, ...] = ()
+        if not everything:
+            cur.execute(
+                f"SELECT n.path FROM {GridNode._meta.db_table} n"  # noqa: S608
+                f" JOIN {Jurisdiction._meta.db_table} j ON j.node_id = n.id WHERE j.user_id = %s",
+                [user.pk],
+            )
+            paths = minimal_paths([row[0] for row in cur.fetchall()])
+    perms = permission_codes() if user.is_superuser else frozenset(codes)
+    scope = Scope(user_id=user.pk, everything=everything, paths=paths, perms=perms, role_code=role_code)
     user._gg_scope = scope
     return scope
 
