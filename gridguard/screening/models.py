@@ -334,7 +334,13 @@ class Sample(models.Model):
                 fields=["round", "person"], condition=models.Q(is_retest=False), name="one_sample_per_round"
             )
         ]
-        indexes = [models.Index(fields=["round", "node_path"], name="sample_path_idx")]
+        # a subtree's first samples by the hour, read from the index alone (the coverage page's chart)
+        indexes = [
+            models.Index(
+                fields=["round", "node_path", "sampled_at"], condition=models.Q(is_retest=False),
+                name="sample_hour_idx",
+            )
+        ]
         verbose_name = _("采样记录")
         verbose_name_plural = _("采样记录")
 

@@ -264,8 +264,8 @@ def test_a_batch_reads_the_samples_of_its_persons_not_of_the_round(logged, rnd, 
     with connection.cursor() as cur:
         if connection.vendor == "sqlite":
             plan = " ".join(str(row) for row in cur.execute("EXPLAIN QUERY PLAN " + reads[0]).fetchall())
-            assert "person_id" in plan and "sample_path_idx" not in plan, plan
+            assert "person_id" in plan and "round_id=?" not in plan, plan
         else:
             cur.execute("EXPLAIN " + reads[0])
             plan = " ".join(row[0] for row in cur.fetchall())
-            assert "sample_path_idx" not in plan, plan
+            assert "sample_hour_idx" not in plan, plan
