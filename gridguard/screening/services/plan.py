@@ -26,8 +26,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from gridguard.accounts.services import audit_record
@@ -35,7 +34,7 @@ from gridguard.core.errors import ApplicationError, FieldErrors
 from gridguard.screening.models import Mode, PointStaff, RoundStatus, SamplingPoint, ScreeningRound
 from gridguard.screening.services import points as point_services
 from gridguard.screening.services.common import scope_with
-from gridguard.screening.services.rounds import _subtract_months
+from gridguard.screening.services.rounds import scope_sql
 
 if TYPE_CHECKING:
     from gridguard.accounts.models import User
@@ -74,37 +73,20 @@ class Cell:
     path: str  # tree order of the cell (the site's path, then the grid's)
 
 
-def _exempt_filters(rnd: ScreeningRound, today: dt.date) -> tuple[dict[str, Any], list[Any]]:
-    """The persons the round's exemption rules would exempt, as exclusions on people.Person."""
-    from gridguard.control.models import ControlOrder, Measure, OrderStatus
-
-    excludes: list[Any] = []
-    if rnd.exempt_away:
-        excludes.append({"residency": "away"})
-    if rnd.exempt_under_months:
-        excludes.append({"birth_date__gt": _subtract_months(today, rnd.exempt_under_months)})
-    central = None
-    if rnd.exempt_central:
-        central = Exists(ControlOrder.objects.filter(
-            person_id=OuterRef("pk"), status=OrderStatus.ACTIVE, measure=Measure.CENTRAL_ISOLATION))
-    return {"central": central}, excludes
-
-
 def scope_counts(rnd: ScreeningRound, *, today: dt.date | None = None) -> list[Cell]:
     """Persons in scope of ``rnd`` (active, living in its subtree, not exempt by its rules) per grid
     and compound: one grouped query over the ledger, then the subtree's nodes (one query) to place
     each home node under its grid, compound and community."""
     from gridguard.grids.models import GridNode
-    from gridguard.people.models import Person, PersonStatus
 
-    extra, excludes = _exempt_filters(rnd, today or rnd.starts_on)  # ages on the round's first day
+    scope = scope_sql(rnd, today or rnd.starts_on)  # ages on the round's first day
     end = rnd.node_path + "~"
-    qs = Person.objects.filter(node_path__gte=rnd.node_path, node_path__lt=end, status=PersonStatus.ACTIVE)
-    for exclude in excludes:
-        qs = qs.exclude(**exclude)
-    if extra["central"] is not None:
-        qs = qs.exclude(extra["central"])
-    per_path = dict(qs.order_by().values_list("node_path").annotate(n=Count("id")).values_list("node_path", "n"))
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT p.node_path, COUNT(*) {scope.source} AND ({scope.reason}) = '' GROUP BY p.node_path",  # noqa: S608
+            [*scope.source_params, *scope.reason_params],
+        )
+        per_path = dict(cur.fetchall())
     nodes = list(
         GridNode.objects.filter(path__gte=rnd.node_path, path__lt=end)
         .values_list("id", "path", "name", "level__code", "level__is_grid", "level__is_address")

@@ -5,7 +5,8 @@ close it."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -87,51 +88,70 @@ def _subtract_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, last))
 
 
+@dataclass
+class ScopeSql:
+    """Who a round's scope holds, as SQL over the ledger — the one definition that opening a round
+    and proposing its plan both use. ``source`` is the FROM and WHERE over ``p`` (every active
+    person living in the subtree) and ``c`` (their active control order, if any); ``reason`` is the
+    exemption by the round's rules, '' for none. Each comes with its parameters."""
+
+    source: str
+    source_params: list[Any]
+    reason: str
+    reason_params: list[Any]
+
+
+def scope_sql(rnd: ScreeningRound, today: dt.date) -> ScopeSql:
+    """The round's scope on ``today`` (the age of an infant is counted from it)."""
+    from gridguard.control.models import ControlOrder, Measure, OrderStatus
+    from gridguard.people.models import Person, PersonStatus
+
+    params: list[Any] = []
+    whens: list[str] = []
+    if rnd.exempt_away:
+        whens.append(f"WHEN p.residency = %s THEN '{ExemptReason.AWAY.value}'")
+        params.append("away")
+    if rnd.exempt_under_months:
+        whens.append(f"WHEN p.birth_date > %s THEN '{ExemptReason.INFANT.value}'")
+        params.append(_subtract_months(today, rnd.exempt_under_months))
+    if rnd.exempt_central:
+        whens.append(f"WHEN c.measure = %s THEN '{ExemptReason.CENTRAL.value}'")
+        params.append(Measure.CENTRAL_ISOLATION.value)
+    source = (
+        f"FROM {Person._meta.db_table} p"
+        f" LEFT JOIN {ControlOrder._meta.db_table} c ON c.person_id = p.id AND c.status = %s"
+        " WHERE p.node_path >= %s AND p.node_path < %s AND p.status = %s"
+    )
+    return ScopeSql(
+        source=source,
+        source_params=[OrderStatus.ACTIVE.value, rnd.node_path, rnd.node_path + "~", PersonStatus.ACTIVE.value],
+        reason=f"CASE {' '.join(whens)} ELSE '' END" if whens else "''",
+        reason_params=params,
+    )
+
+
 def _draw_scope(rnd: ScreeningRound, today: dt.date) -> int:
-    """Every active person living in the subtree, once, with the exemptions by rule and the flag for
+    """Every person of the round's scope, once, with the exemptions by rule and the flag for
     door-to-door sampling (bedridden, or at home under an order), in one INSERT … SELECT."""
-    from gridguard.control.models import HOME_MEASURES, Measure, OrderStatus
-    from gridguard.people.models import PersonStatus, Tag
+    from gridguard.control.models import HOME_MEASURES
+    from gridguard.people.models import Tag
 
     bedridden = Tag.objects.filter(code="bedridden").values_list("bit", flat=True).first()
     bed_mask = (1 << bedridden) if bedridden is not None else 0
-    infant_cutoff = _subtract_months(today, rnd.exempt_under_months) if rnd.exempt_under_months else None
-    end = rnd.node_path + "~"
-    params: list[object] = []
-    cases: list[str] = []
-    reasons: list[str] = []
-    if rnd.exempt_away:
-        cases.append("p.residency = %s")
-        reasons.append(ExemptReason.AWAY.value)
-        params.append("away")
-    if infant_cutoff is not None:
-        cases.append("p.birth_date > %s")
-        reasons.append(ExemptReason.INFANT.value)
-        params.append(infant_cutoff)
-    if rnd.exempt_central:
-        cases.append("c.measure = %s")
-        reasons.append(ExemptReason.CENTRAL.value)
-        params.append(Measure.CENTRAL_ISOLATION.value)
-    when = " ".join(f"WHEN {c} THEN '{r}'" for c, r in zip(cases, reasons, strict=True))
-    reason_sql = f"CASE {when} ELSE '' END" if cases else "''"
-    state_sql = f"CASE WHEN ({reason_sql}) = '' THEN 'due' ELSE 'exempt' END"
+    scope = scope_sql(rnd, today)
     home = ", ".join(f"'{m.value}'" for m in HOME_MEASURES)
-    order_table = "control_controlorder"
     sql = f"""
         INSERT INTO screening_enrollment
             (round_id, person_id, node_path, household_id, state, exempt_reason, is_new, needs_door,
              result, missing_reason, reason_note)
-        SELECT %s, p.id, p.node_path, p.household_id, {state_sql}, {reason_sql}, %s,
+        SELECT %s, p.id, p.node_path, p.household_id,
+               CASE WHEN ({scope.reason}) = '' THEN 'due' ELSE 'exempt' END, {scope.reason}, %s,
                ((p.tags & %s) <> 0 OR COALESCE(c.measure IN ({home}), %s)), '', '', ''
-        FROM people_person p
-        LEFT JOIN {order_table} c ON c.person_id = p.id AND c.status = %s
-        WHERE p.node_path >= %s AND p.node_path < %s AND p.status = %s
+        {scope.source}
           AND NOT EXISTS (SELECT 1 FROM screening_enrollment e WHERE e.round_id = %s AND e.person_id = p.id)
     """  # noqa: S608 - the interpolated parts are constants of this module, values are parameters
-    # the CASE parameters appear twice (reason, then state)
-    args = [rnd.pk, *params, *params, False, bed_mask, False, OrderStatus.ACTIVE, rnd.node_path, end,
-            PersonStatus.ACTIVE, rnd.pk]
-    # order of placeholders: round, state CASE (params), reason CASE (params), is_new, mask, coalesce …
+    args = [rnd.pk, *scope.reason_params, *scope.reason_params, False, bed_mask, False, *scope.source_params,
+            rnd.pk]
     with connection.cursor() as cur:
         cur.execute(sql, args)
         return cur.rowcount

@@ -165,3 +165,38 @@ def test_a_compound_in_the_ledger_gets_the_point_of_its_grids(town, street_offic
     assert [(c.grid_id, c.site_id, c.site_name, c.persons) for c in cells] == [(town.a2.pk, compound.pk, "幸福小区", 5)]
     proposal = round_proposal(r, opens_at=OPENS, closes_at=CLOSES)
     assert [(p.node_id, p.name, p.persons) for p in proposal.points] == [(compound.pk, "幸福小区采样点", 5)]
+
+
+@pytest.mark.django_db
+def test_the_plan_counts_exactly_whom_opening_the_round_draws(town, street_official, residents):
+    """One definition of the scope: the plan's persons per grid are the persons opening the round
+    finds due, with every rule on (away, infants, central isolation) and persons each rule exempts."""
+    from django.db.models import Count
+
+    from gridguard.control.services import order_create
+    from gridguard.people import services as people
+    from gridguard.people.models import Person
+    from gridguard.screening.models import Enrollment
+    from gridguard.screening.services import rounds
+    from gridguard.screening.tests.conftest import at, idno
+
+    east = residents.east
+    people.person_update(actor=street_official, person=Person.objects.get(pk=east[0].pk), data={"residency": "away"})
+    order_create(actor=street_official, person=Person.objects.get(pk=east[1].pk), category="secondary_contact",
+                 measure="central", start_date=DAY)
+    order_create(actor=street_official, person=Person.objects.get(pk=east[2].pk), category="secondary_contact",
+                 measure="home", start_date=DAY)  # at home: in scope, sampled at the door
+    hh = people.household_create(actor=street_official, node=town.b1_b1, room="910")
+    people.person_register(actor=street_official, household=hh,
+                           data={"name": "婴儿", "id_number": idno(2026, 300, month=6), "relation": "户主"})
+    r = rounds.round_create(actor=street_official, node=town.town, name="同一口径", starts_on=DAY, ends_on=DAY,
+                            exempt_away=True, exempt_under_months=12, exempt_central=True)
+    planned = {c.grid_id: c.persons for c in scope_counts(r)}
+    rounds.round_open(actor=street_official, rnd=r, now=at(7))
+    drawn = {}
+    for path, n in Enrollment.objects.filter(round=r, state="due").values_list("node_path").annotate(n=Count("id")):
+        grid = town.a1 if path.startswith(town.a1.path) else town.b1
+        drawn[grid.pk] = drawn.get(grid.pk, 0) + n
+    assert planned == drawn == {town.a1.pk: 10, town.b1.pk: 2}
+    reasons = dict(Enrollment.objects.filter(round=r, state="exempt").values_list("person_id", "exempt_reason"))
+    assert sorted(reasons.values()) == ["away", "central", "infant"]
