@@ -272,12 +272,22 @@ class TransportBox(models.Model):
         return self.code
 
 
+# HOT_PATH_KEYS: the rows a scan writes (tubes, samples, scans) keep their foreign keys without a
+# database constraint (db_constraint=False; Django's ORM still cascades, protects or nulls them on
+# delete, and persons are never deleted, only moved out). On PostgreSQL each constrained key costs a
+# check query per row at COMMIT that locks the row it points at (FOR KEY SHARE): three to four per
+# scan, a thousand scans a batch, and every batch locking the same round, point and user, which made
+# concurrent COMMITs take seconds. The scan service writes only ids it has read, locked or made in
+# the same transaction (scans.py).
+
 class Tube(models.Model):
     """采样管. ``used`` places change only by a conditional UPDATE (never over ``capacity``)."""
 
-    round = models.ForeignKey(ScreeningRound, on_delete=models.CASCADE, related_name="+", db_index=False)
+    round = models.ForeignKey(ScreeningRound, on_delete=models.CASCADE, related_name="+", db_index=False,
+                              db_constraint=False)  # see HOT_PATH_KEYS
     point = models.ForeignKey(
-        SamplingPoint, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        SamplingPoint, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False,
+        db_constraint=False,
     )
     node_path = BinaryCharField(max_length=255)  # the point's node (a door-to-door tube: the grid's)
     code = models.CharField(_("管码"), max_length=40, unique=True)
@@ -289,7 +299,8 @@ class Tube(models.Model):
     status = models.CharField(_("状态"), max_length=10, choices=TubeStatus.choices, default=TubeStatus.OPEN)
     opened_at = models.DateTimeField(_("开管时间"))
     opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
+        db_constraint=False,
     )
     closed_at = models.DateTimeField(_("封管时间"), null=True, blank=True)
     box = models.ForeignKey(
@@ -315,16 +326,18 @@ class Tube(models.Model):
 class Sample(models.Model):
     """A person in a tube. One per person and round (a recall's single-tube retest aside)."""
 
-    round = models.ForeignKey(ScreeningRound, on_delete=models.CASCADE, related_name="+", db_index=False)
-    tube = models.ForeignKey(Tube, on_delete=models.CASCADE, related_name="samples")
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    round = models.ForeignKey(ScreeningRound, on_delete=models.CASCADE, related_name="+", db_index=False,
+                              db_constraint=False)  # see HOT_PATH_KEYS
+    tube = models.ForeignKey(Tube, on_delete=models.CASCADE, related_name="samples", db_constraint=False)
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+", db_constraint=False)
     node_path = BinaryCharField(max_length=255)  # the person's node
     is_retest = models.BooleanField(default=False)
     cross_area = models.BooleanField(_("跨区域"), default=False)
     sampled_at = models.DateTimeField(_("采样时间"))  # the device's time of the scan
     received_at = models.DateTimeField(_("上传时间"))
     sampler = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
+        db_constraint=False,
     )
     device = models.CharField(_("设备"), max_length=64, blank=True)
 
@@ -352,10 +365,12 @@ class Scan(models.Model):
     """The answer given to one client-made scan id: a retry gets the same answer, never a second
     sample. ``outcome`` is a code (accepted, repeat, already_sampled, tube_full …)."""
 
-    client_id = models.CharField(max_length=64, unique=True)
-    round = models.ForeignKey(ScreeningRound, on_delete=models.CASCADE, related_name="+", db_index=False)
+    client_id = models.CharField(max_length=64)  # unique: Meta (no pattern index beside it on PostgreSQL)
+    round = models.ForeignKey(ScreeningRound, on_delete=models.CASCADE, related_name="+", db_index=False,
+                              db_constraint=False)  # see HOT_PATH_KEYS
     point = models.ForeignKey(
-        SamplingPoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        SamplingPoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
+        db_constraint=False,
     )
     tube_code = models.CharField(max_length=40)
     code = models.CharField(max_length=64)  # what was scanned: a person's code or an identity number
@@ -365,11 +380,18 @@ class Scan(models.Model):
     outcome = models.CharField(max_length=20)
     message = models.CharField(max_length=200, blank=True)
     sample = models.ForeignKey(
-        Sample, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        Sample, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
+        db_constraint=False,
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
+        db_constraint=False,
     )
+
+    class Meta:
+        # A constraint, not unique=True: on PostgreSQL Django would add a second, LIKE-pattern index on the
+        # column, one more index written per scan for look-ups by prefix that nothing makes.
+        constraints = [models.UniqueConstraint(fields=["client_id"], name="one_scan_per_client_id")]
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.outcome}"
