@@ -81,10 +81,12 @@ def scope_for(user) -> Scope:  # type: ignore[no-untyped-def]
     cached = getattr(user, "_gg_scope", None)
     if cached is not None:
         return cached
+    from django.apps import apps
     from django.db import connection
 
     from gridguard.accounts.models import Jurisdiction, Role, RolePermission
-    from gridguard.grids.models import GridNode
+
+    node_table = apps.get_model("grids", "GridNode")._meta.db_table  # accounts imports nothing of grids
 
     # Two raw queries (a scanner's every request computes a scope; the ORM's would cost more to build
     # than to run): the role with its rights, and the paths of the user's nodes.
@@ -103,7 +105,7 @@ def scope_for(user) -> Scope:  # type: ignore[no-untyped-def]
         paths: tuple[str, ...] = ()
         if not everything:
             cur.execute(
-                f"SELECT n.path FROM {GridNode._meta.db_table} n"  # noqa: S608
+                f"SELECT n.path FROM {node_table} n"  # noqa: S608
                 f" JOIN {Jurisdiction._meta.db_table} j ON j.node_id = n.id WHERE j.user_id = %s",
                 [user.pk],
             )
