@@ -108,6 +108,7 @@
   var tube = null;
   var pending = {};  // client id -> {code, tube_code}: queued and not answered yet
   var netDown = !navigator.onLine;
+  var scanTicket = 0;  // one per scan: a late answer to an earlier scan must not cover a newer one's
 
   function saveTube() {
     try { localStorage.setItem(STATE_KEY, JSON.stringify(tube)); } catch (e) { /* full */ }
@@ -288,8 +289,10 @@
     logRow(id, code, tube.code);
     renderTube();
     renderNet();
+    var ticket = scanTicket;
     return queuePut(item).then(function () {
-      if (netDown) {
+      // the phone's storage may take longer than the next scan: that scan's own answer stays shown
+      if (netDown && ticket === scanTicket) {
         showAnswer("queued", T.queued_offline, fmt(T.left, { n: Math.max(0, tube.capacity - tube.used - pendingFor(tube.code)) }));
         beep("ok");
       }
@@ -300,6 +303,7 @@
   function onScan(raw) {
     var code = raw.replace(/\s+/g, "").toUpperCase();
     if (!code) return;
+    scanTicket++;
     var personLike = PERSON_CODE.test(code) || ID_NUMBER.test(code);
     if (!tube) {
       // the first code is the tube's (a person's code here is a mistake: say so)
