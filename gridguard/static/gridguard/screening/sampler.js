@@ -109,6 +109,7 @@
   var pending = {};  // client id -> {code, tube_code}: queued and not answered yet
   var netDown = !navigator.onLine;
   var scanTicket = 0;  // one per scan: a late answer to an earlier scan must not cover a newer one's
+  var answersSeen = 0;  // batches answered: a tube read before the latest answers is stale
 
   function saveTube() {
     try { localStorage.setItem(STATE_KEY, JSON.stringify(tube)); } catch (e) { /* full */ }
@@ -408,6 +409,7 @@
 
   function answered(batch, answers) {
     var worst = "ok", bad = 0, last = null;
+    answersSeen++;
     answers.forEach(function (a) {
       var p = pending[a.client_id];
       delete pending[a.client_id];
@@ -484,13 +486,14 @@
   // announce: the tube was just scanned or picked, so say at once if it cannot take anyone
   function refreshTube(announce) {
     if (!tube || netDown) return;
-    var code = tube.code;
+    var code = tube.code, seen = answersSeen;
     fetch(API + "tubes/" + encodeURIComponent(code), { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) {
         return response.json().then(function (data) { return { ok: response.ok, data: data }; });
       })
       .then(function (r) {
         if (!tube || tube.code !== code) return;
+        if (seen !== answersSeen) { refreshTube(false); return; }  // answers came meanwhile: read it again
         if (!r.ok) {
           tube.status = "other";
           renderTube();
