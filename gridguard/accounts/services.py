@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridguard.accounts.models import AuditLog, DeviceToken, Jurisdiction, Role, User
+from gridguard.core.bulk import read_datetime
 from gridguard.core.errors import ApplicationError
 
 
@@ -163,11 +164,7 @@ def device_token_authenticate(key: str) -> User | None:
     if not found:
         return None
     user = found[0]
-    used = user.token_used_at  # type: ignore[attr-defined]  # not a field: as the driver reads it
-    if isinstance(used, str):
-        used = dt.datetime.fromisoformat(used)
-    if used is not None and timezone.is_naive(used):  # SQLite keeps UTC without its zone
-        used = used.replace(tzinfo=dt.UTC)
+    used = read_datetime(user.token_used_at)  # type: ignore[attr-defined]  # not a field: as the driver reads it
     now = timezone.now()
     # "last used" to the minute: a scanner's every request need not be a write
     if used is None or now - used > dt.timedelta(minutes=1):

@@ -104,6 +104,16 @@ def sqlite_datetime(value: Any) -> str:
     return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
 
 
+def read_datetime(value: Any) -> Any:
+    """A datetime as a raw query reads it, made aware: SQLite gives Django's naive UTC (as text, or
+    as a naive datetime where the column's declared type is parsed). None stays None."""
+    import datetime as dt
+
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value is None or value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
 def db_datetime(value: Any) -> str:
     """A datetime as the backend stores it, for raw inserts (UTC)."""
     import datetime as dt
