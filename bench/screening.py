@@ -135,7 +135,7 @@ def build(bench: Bench, args: argparse.Namespace) -> World:
     device_user = user_create(actor=None, username="bench-device", password=secrets.token_urlsafe(16),
                               role=sampler_role, nodes=[town])
     _token, batch_key = device_token_create(actor=device_user, user=device_user, name="批量上传")
-    communities = list(town.get_children().order_by("path"))
+    communities = list(GridNode.objects.filter(path__startswith=town.path, depth=town.depth + 1).order_by("path"))
     point_ids, paths = [], []
     for community in communities:
         point = points.point_create(actor=None, scope=scope, rnd=rnd, node=community, name=f"{community.name}采样点",
@@ -174,6 +174,7 @@ def start_server(bench: Bench, world: World) -> None:
     """gunicorn as ./run.sh starts it (its workers and threads from gunicorn.conf.py), against the bench
     database."""
     world.port = _free_port()
+    (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)  # PostgreSQL runs make no file there
     log = open(ROOT / "var" / "bench" / "screening-server.log", "w")  # noqa: SIM115 - closed with the process
     world.server = subprocess.Popen(  # noqa: S603 - our own gunicorn with fixed arguments
         [str(ROOT / ".venv" / "bin" / "gunicorn"), "gridguard.wsgi", "--bind", f"127.0.0.1:{world.port}"],
