@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gridguard.core.bulk import allocate_ids, db_datetime, insert_rows, read_datetime, sqlite_datetime
+from gridguard.core.bulk import allocate_ids, insert_rows, read_datetime, sqlite_datetime
 from gridguard.core.errors import ApplicationError, FieldErrors, PermissionDenied
 from gridguard.core.identity import IdNumberError, read_id_number
 from gridguard.core.masking import mask_name
@@ -68,11 +68,11 @@ CLOCK_SLACK = dt.timedelta(days=1)
 
 def _in(column: str, values: Any) -> tuple[str, list[Any]]:
     """``column`` is one of ``values``, as one parameter: a thousand ids cost no more to send than
-    one (PostgreSQL's ANY of an array; SQLite's json_each of a JSON list)."""
+    one (PostgreSQL's ANY of an array, sent in binary; SQLite's json_each of a JSON list)."""
     if connection.vendor == "postgresql":
         values = list(values)
         cast = "bigint[]" if values and isinstance(values[0], int) else "text[]"
-        return f"{column} = ANY(%s::{cast})", [values]
+        return f"{column} = ANY(%b::{cast})", [values]
     return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(list(values))]
 
 
@@ -82,13 +82,26 @@ def _stamper() -> Any:
     return (lambda at: at) if connection.vendor == "postgresql" else sqlite_datetime
 
 
+def _cursor() -> Any:
+    """The cursor of the batch's raw statements. PostgreSQL: one that binds its parameters on the
+    server (Django's default quotes them into the statement's text), so that the arrays of a batch
+    travel in binary (``%b``): quoting a thousand persons and their times cost the web worker 9 ms
+    a batch, sending them in binary 1 ms."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
+
+    connection.ensure_connection()
+    return connection._prepare_cursor(ServerBindingCursor(connection.connection))  # type: ignore[attr-defined]
+
+
 def _execute(sql: str, params: list[Any]) -> None:
-    with connection.cursor() as cur:
+    with _cursor() as cur:
         cur.execute(sql, params)
 
 
 def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cur:
+    with _cursor() as cur:
         cur.execute(sql, params)
         return cur.fetchall()
 
@@ -624,18 +637,19 @@ def _write(
     scans: list[tuple[Any, ...]], sampled_now: dict[int, Any], enrol_new: list[int], walk_ins: set[int],
     persons: dict[int, _Person], conflicts: list[tuple[int, int, str]], now: dt.datetime, actor_id: int | None,
 ) -> None:
+    # PostgreSQL: a binary COPY (the values as their columns' types: no text made and parsed a row)
+    stamp = _stamper()(now)
     created = [t for t in tubes.values() if t.new and t.used]
     if created:
-        stamp = db_datetime(now)
         insert_rows(Tube, ["id", "round_id", "point_id", "node_path", "code", "mode", "capacity", "used",
                            "household_id", "is_retest", "status", "opened_at", "opened_by_id", "result", "lab",
                            "closed_at"],
                     [(t.id, rnd.pk, point.pk, point.node_path, t.code, t.mode, t.capacity, t.used, t.household_id,
                       t.is_retest, (TubeStatus.CLOSED if t.used >= t.capacity else TubeStatus.OPEN).value, stamp,
-                      actor_id, "", "", stamp if t.used >= t.capacity else None) for t in created])
+                      actor_id, "", "", stamp if t.used >= t.capacity else None) for t in created], binary=True)
     if samples:
         insert_rows(Sample, ["id", "round_id", "tube_id", "person_id", "node_path", "is_retest", "cross_area",
-                             "sampled_at", "received_at", "sampler_id", "device"], samples)
+                             "sampled_at", "received_at", "sampler_id", "device"], samples, binary=True)
     changed = [t for t in tubes.values()
                if not t.new and (t.used != t.start_used or t.household_id != t.start_household)]
     if changed:
@@ -656,7 +670,7 @@ def _write(
         if full:
             where, params = _in("id", full)
             _execute(f"UPDATE screening_tube SET status = %s, closed_at = %s WHERE status = %s AND {where}",  # noqa: S608
-                     [TubeStatus.CLOSED.value, db_datetime(now), TubeStatus.OPEN.value, *params])
+                     [TubeStatus.CLOSED.value, stamp, TubeStatus.OPEN.value, *params])
         where, params = _in("id", [t.id for t in changed])
         if _rows(f"SELECT id FROM screening_tube WHERE used > capacity AND {where}", params):  # noqa: S608
             raise IntegrityError("tube over capacity")
@@ -670,7 +684,7 @@ def _write(
         if connection.vendor == "postgresql":  # one statement over two arrays
             _execute(
                 "UPDATE screening_enrollment e SET sampled_at = v.at"
-                " FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(pid, at)"
+                " FROM unnest(%b::bigint[], %b::timestamptz[]) AS v(pid, at)"
                 " WHERE e.round_id = %s AND e.person_id = v.pid",
                 [list(sampled_now), list(sampled_now.values()), rnd.pk],
             )
@@ -683,7 +697,7 @@ def _write(
     scan_ids = allocate_ids(Scan, len(scans))
     insert_rows(Scan, ["id", "client_id", "round_id", "point_id", "tube_code", "code", "device", "device_time",
                        "received_at", "outcome", "message", "sample_id", "actor_id"],
-                [(sid, *row) for sid, row in zip(scan_ids, scans, strict=True)])
+                [(sid, *row) for sid, row in zip(scan_ids, scans, strict=True)], binary=True)
     if conflicts:
         scan_of = dict(zip([row[0] for row in scans], scan_ids, strict=True))
         ScanConflict.objects.bulk_create([
