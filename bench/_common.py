@@ -19,6 +19,22 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = os.environ.get("GRIDGUARD_BENCH_DB", "gridguard_bench")  # PostgreSQL database the bench owns
 
 
+PG_SETTINGS = ("server_version", "shared_buffers", "max_wal_size", "checkpoint_timeout", "wal_compression",
+               "autovacuum", "synchronous_commit")
+
+
+def server_settings() -> str:
+    """The PostgreSQL settings the figures depend on, printed with them (README: PostgreSQL in production)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        values = []
+        for name in PG_SETTINGS:
+            cur.execute(f"SHOW {name}")
+            values.append(f"{name}={cur.fetchone()[0]}")
+    return ", ".join(values)
+
+
 class Bench:
     def __init__(self, name: str, keep: bool = False):
         self.name = name
@@ -47,6 +63,8 @@ class Bench:
         t = time.perf_counter()
         call_command("migrate", verbosity=0)
         self.note(f"migrate: {time.perf_counter() - t:.1f} s on {self.vendor}")
+        if self.vendor == "postgresql":
+            self.note("server: " + server_settings())
 
     def _setup_sqlite(self) -> None:
         folder = ROOT / "var" / "bench"

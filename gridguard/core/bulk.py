@@ -3,6 +3,7 @@ then executemany on SQLite and COPY on PostgreSQL — several times faster than 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -136,3 +137,41 @@ def db_datetime(value: Any) -> str:
     if connection.vendor == "sqlite":
         return sqlite_datetime(value)
     return value.astimezone(dt.UTC).isoformat()
+
+
+# --- raw statements over many keys (the hot paths' reads and updates) --------------------------
+
+
+def any_of(column: str, values: Any) -> tuple[str, list[Any]]:
+    """``column`` is one of ``values``, as one parameter: a thousand ids cost no more to send than
+    one (PostgreSQL's ANY of an array, sent in binary by ``binding_cursor``; SQLite's json_each of a
+    JSON list). For ``sql_rows`` and ``sql_execute``."""
+    if connection.vendor == "postgresql":
+        values = list(values)
+        cast = "bigint[]" if values and isinstance(values[0], int) else "text[]"
+        return f"{column} = ANY(%b::{cast})", [values]
+    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(list(values))]
+
+
+def binding_cursor() -> Any:
+    """A cursor for raw statements with large parameters. PostgreSQL: one that binds them on the
+    server (Django's default quotes them into the statement's text), so that arrays travel in binary
+    (``%b``): quoting a thousand persons and their times cost the web worker 9 ms a scan batch,
+    sending them in binary 1 ms. SQLite: Django's cursor."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
+
+    connection.ensure_connection()
+    return connection._prepare_cursor(ServerBindingCursor(connection.connection))  # type: ignore[attr-defined]
+
+
+def sql_execute(sql: str, params: list[Any]) -> None:
+    with binding_cursor() as cur:
+        cur.execute(sql, params)
+
+
+def sql_rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with binding_cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()

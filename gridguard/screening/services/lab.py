@@ -27,6 +27,7 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridguard.core.bulk import any_of, binding_cursor, sql_rows
 from gridguard.core.errors import ApplicationError
 from gridguard.core.normalize import FORMULA_STARTS, clean_text
 from gridguard.screening.models import (
@@ -35,7 +36,6 @@ from gridguard.screening.models import (
     RoundStatus,
     Sample,
     ScreeningRound,
-    Tube,
     TubeStatus,
 )
 from gridguard.screening.services.common import local_date, scope_with
@@ -46,7 +46,8 @@ if TYPE_CHECKING:
     from gridguard.accounts.models import User
     from gridguard.accounts.scope import Scope
 
-CHUNK = 1000  # tubes per read and per UPDATE (4 parameters a row: well under SQLite's limit)
+CHUNK = 1000  # tubes per UPDATE on SQLite (4 parameters a row: well under its limit)
+READ_CHUNK = 10_000  # tubes per read (one parameter), and per UPDATE on PostgreSQL (four arrays)
 FUTURE_SLACK = dt.timedelta(minutes=10)
 
 RESULT_WORDS = {
@@ -244,13 +245,15 @@ def results_apply(
 
 
 def _tubes(codes: list[str]) -> dict[str, _TubeRow]:
+    """The file's tubes (locked on PostgreSQL), read ten thousand codes a statement."""
     found: dict[str, _TubeRow] = {}
-    for start in range(0, len(codes), CHUNK):
-        query = Tube.objects.filter(code__in=codes[start : start + CHUNK])
-        if connection.vendor == "postgresql":
-            query = query.select_for_update().order_by("id")
-        for row in query.values_list("id", "code", "round_id", "status", "result", "capacity", "is_retest",
-                                     "node_path"):
+    lock = " ORDER BY id FOR UPDATE" if connection.vendor == "postgresql" else ""
+    for start in range(0, len(codes), READ_CHUNK):
+        where, params = any_of("code", codes[start : start + READ_CHUNK])
+        for row in sql_rows(
+            "SELECT id, code, round_id, status, result, capacity, is_retest, node_path FROM screening_tube"  # noqa: S608
+            f" WHERE {where}{lock}", params,
+        ):
             found[row[1]] = _TubeRow(*row)
     return found
 
@@ -296,26 +299,37 @@ def stamp(at: dt.datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(at)
 
 
-def _write(actor: User | None, rnd: ScreeningRound, good: list[tuple[ResultRow, _TubeRow]], out: ApplyResult,
-           now: dt.datetime) -> None:
-    for start in range(0, len(good), CHUNK):
-        chunk = good[start : start + CHUNK]
+def _write_tubes(chunk: list[tuple[ResultRow, _TubeRow]], now: dt.datetime) -> None:
+    """One statement per chunk; "result = ''" keeps a result written by another lab a moment ago."""
+    if connection.vendor == "postgresql":  # four arrays, bound in binary
+        sql = (
+            "UPDATE screening_tube SET result = v.result, tested_at = v.at, lab = v.lab, status = %s, result_at = %s"
+            " FROM unnest(%b::bigint[], %b::text[], %b::timestamptz[], %b::text[]) AS v(id, result, at, lab)"
+            " WHERE screening_tube.id = v.id AND screening_tube.result = ''"
+        )
+        params: list[Any] = [TubeStatus.RESULTED.value, now, [t.id for _r, t in chunk], [r.result for r, _t in chunk],
+                             [r.tested_at for r, _t in chunk], [r.lab for r, _t in chunk]]
+    else:
         values = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
-        params: list[Any] = []
-        for r, tube in chunk:  # datetimes as the ORM writes them (SQLite: naive UTC text), so its lookups match
+        params = [TubeStatus.RESULTED.value, stamp(now)]
+        for r, tube in chunk:  # datetimes as the ORM writes them (naive UTC text), so its lookups match
             params.extend([tube.id, r.result, stamp(r.tested_at), r.lab])
-        # one statement per chunk; "result = ''" keeps a result written by another lab a moment ago
         sql = (
             "UPDATE screening_tube SET result = v.column2, tested_at = v.column3, lab = v.column4, "  # noqa: S608
             f"status = %s, result_at = %s FROM (VALUES {values}) AS v "
             "WHERE screening_tube.id = v.column1 AND screening_tube.result = ''"
         )
-        if connection.vendor == "postgresql":
-            sql = sql.replace("(%s, %s, %s, %s)", "(%s::bigint, %s::varchar, %s::timestamptz, %s::varchar)")
-        with connection.cursor() as cur:
-            cur.execute(sql, [TubeStatus.RESULTED.value, stamp(now), *params])
-            if cur.rowcount != len(chunk):
-                raise ApplicationError("results_raced", _("有管的结果刚被另一处录入，请重新上传"))
+    with binding_cursor() as cur:
+        cur.execute(sql, params)
+        if cur.rowcount != len(chunk):
+            raise ApplicationError("results_raced", _("有管的结果刚被另一处录入，请重新上传"))
+
+
+def _write(actor: User | None, rnd: ScreeningRound, good: list[tuple[ResultRow, _TubeRow]], out: ApplyResult,
+           now: dt.datetime) -> None:
+    size = READ_CHUNK if connection.vendor == "postgresql" else CHUNK  # SQLite: 4 parameters a row
+    for start in range(0, len(good), size):
+        _write_tubes(good[start : start + size], now)
     out.applied = len(good)
 
     by_result: dict[str, list[int]] = {}

@@ -17,7 +17,6 @@ first stands; the other is refused as "already sampled" and both go on the point
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import sqlite3
 from dataclasses import dataclass, field
@@ -31,6 +30,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridguard.core.bulk import allocate_ids, insert_rows, read_datetime, sqlite_datetime
+from gridguard.core.bulk import any_of as _in
+from gridguard.core.bulk import sql_execute as _execute
+from gridguard.core.bulk import sql_rows as _rows
 from gridguard.core.errors import ApplicationError, FieldErrors, PermissionDenied
 from gridguard.core.identity import IdNumberError, read_id_number
 from gridguard.core.masking import mask_name
@@ -66,44 +68,10 @@ CONFLICT = (IntegrityError, sqlite3.IntegrityError, psycopg.errors.IntegrityErro
 CLOCK_SLACK = dt.timedelta(days=1)
 
 
-def _in(column: str, values: Any) -> tuple[str, list[Any]]:
-    """``column`` is one of ``values``, as one parameter: a thousand ids cost no more to send than
-    one (PostgreSQL's ANY of an array, sent in binary; SQLite's json_each of a JSON list)."""
-    if connection.vendor == "postgresql":
-        values = list(values)
-        cast = "bigint[]" if values and isinstance(values[0], int) else "text[]"
-        return f"{column} = ANY(%b::{cast})", [values]
-    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(list(values))]
-
-
 def _stamper() -> Any:
     """How a batch's datetimes are written by raw SQL, with the backend looked up once (a batch stamps
     two thousand values): as they are on PostgreSQL, as Django's naive UTC text on SQLite."""
     return (lambda at: at) if connection.vendor == "postgresql" else sqlite_datetime
-
-
-def _cursor() -> Any:
-    """The cursor of the batch's raw statements. PostgreSQL: one that binds its parameters on the
-    server (Django's default quotes them into the statement's text), so that the arrays of a batch
-    travel in binary (``%b``): quoting a thousand persons and their times cost the web worker 9 ms
-    a batch, sending them in binary 1 ms."""
-    if connection.vendor != "postgresql":
-        return connection.cursor()
-    from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
-
-    connection.ensure_connection()
-    return connection._prepare_cursor(ServerBindingCursor(connection.connection))  # type: ignore[attr-defined]
-
-
-def _execute(sql: str, params: list[Any]) -> None:
-    with _cursor() as cur:
-        cur.execute(sql, params)
-
-
-def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    with _cursor() as cur:
-        cur.execute(sql, params)
-        return cur.fetchall()
 
 
 class Outcome:
