@@ -397,7 +397,7 @@ def _keyed_plans() -> None:
     key (ids, codes, client ids, persons); but a round's tables grow by a million rows in an hour, and a
     planner misled by statistics taken when they were small (before autovacuum analyses them again)
     scans the whole samples table for a thousand persons: 130 ms a batch instead of 4 at a million
-    samples (test_the_batch_reads_by_key_even_when_the_statistics_are_stale)."""
+    samples (test_a_batch_reads_the_samples_of_its_persons_not_of_the_round)."""
     if connection.vendor == "postgresql":
         _execute("SET LOCAL enable_seqscan = off", [])
 
